@@ -1,0 +1,914 @@
+#!/usr/bin/env node
+// Sluice benchmark harness: runs Sluice, kinesalite and kinesis-local
+// (kinesis-mock) one after the other on identical workloads and prints the
+// figures side by side with ratios.  Plain ESM, no build step.
+//
+//   node bench/run.mjs [--only sluice,kinesalite,kinesis-local] [--records 200000]
+//
+// See bench/README.md for what each workload measures.
+
+import { spawn, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import http from 'node:http';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { createRequire } from 'node:module';
+import { setMaxListeners } from 'node:events';
+
+// The AWS SDK warns once that it will soon need Node >= 22; Node 20 is what
+// this project targets, so drop that one warning and keep all others.
+process.removeAllListeners('warning');
+process.on('warning', (w) => {
+  if (/node >=\s*22/i.test(w.message)) return;
+  console.error(`${w.name}: ${w.message}`);
+});
+
+const BENCH_DIR = path.dirname(fileURLToPath(import.meta.url));
+const REPO_DIR = path.resolve(BENCH_DIR, '..');
+const RESULTS_DIR = path.join(BENCH_DIR, 'results');
+const LOOPBACK_PRELOAD = path.join(BENCH_DIR, 'lib', 'loopback-only.cjs');
+const HOST = '127.0.0.1';
+const require = createRequire(path.join(BENCH_DIR, 'package.json'));
+
+const ALL_SERVERS = ['sluice', 'kinesalite', 'kinesis-local'];
+
+// ---------------------------------------------------------------- arguments
+
+function usage(code = 0) {
+  const text = `usage: node bench/run.mjs [options]
+
+  --only a,b,c        servers to run (default: ${ALL_SERVERS.join(',')})
+  --records N         records written by the PutRecords workload (default 200000)
+  --timeout S         cap, in seconds, on every workload (default: per workload,
+                      see README); a workload over it is reported as n/a
+  --out FILE          JSON results file (default bench/results/latest.json)
+  --help              this text`;
+  (code ? console.error : console.log)(text);
+  process.exit(code);
+}
+
+function parseArgs(argv) {
+  const opts = { only: ALL_SERVERS.slice(), records: 200_000, timeoutS: null, out: path.join(RESULTS_DIR, 'latest.json') };
+  for (let i = 0; i < argv.length; i++) {
+    let a = argv[i];
+    let v;
+    const eq = a.indexOf('=');
+    if (a.startsWith('--') && eq > 0) { v = a.slice(eq + 1); a = a.slice(0, eq); }
+    const next = () => {
+      if (v !== undefined) return v;
+      if (i + 1 >= argv.length) { console.error(`${a} needs a value`); usage(2); }
+      return argv[++i];
+    };
+    switch (a) {
+      case '--only': {
+        const names = next().split(',').map((s) => s.trim()).filter(Boolean);
+        for (const n of names) if (!ALL_SERVERS.includes(n)) { console.error(`unknown server "${n}" (known: ${ALL_SERVERS.join(', ')})`); usage(2); }
+        if (!names.length) usage(2);
+        opts.only = ALL_SERVERS.filter((n) => names.includes(n));
+        break;
+      }
+      case '--records': {
+        const n = Number(next());
+        if (!Number.isInteger(n) || n < 500) { console.error('--records must be an integer >= 500'); usage(2); }
+        opts.records = n;
+        break;
+      }
+      case '--timeout': {
+        const n = Number(next());
+        if (!(n > 0)) { console.error('--timeout must be a positive number of seconds'); usage(2); }
+        opts.timeoutS = n;
+        break;
+      }
+      case '--out': opts.out = path.resolve(next()); break;
+      case '-h': case '--help': usage(0); break;
+      default: console.error(`unknown argument ${a}`); usage(2);
+    }
+  }
+  return opts;
+}
+
+const OPTS = parseArgs(process.argv.slice(2));
+
+// ------------------------------------------------------------- dependencies
+
+let Kinesis, NodeHttpHandler;
+try {
+  Kinesis = await import('@aws-sdk/client-kinesis');
+  ({ NodeHttpHandler } = await import('@smithy/node-http-handler'));
+} catch (err) {
+  console.error(`bench dependencies are missing (${err.message.split('\n')[0]}).\nRun: cd ${path.relative(process.cwd(), BENCH_DIR) || '.'} && npm install`);
+  process.exit(2);
+}
+const {
+  KinesisClient, CreateStreamCommand, DescribeStreamSummaryCommand, ListStreamsCommand,
+  PutRecordCommand, PutRecordsCommand, GetShardIteratorCommand, GetRecordsCommand, ListShardsCommand,
+} = Kinesis;
+
+// ------------------------------------------------------------------ config
+
+// Workload sizes (identical for every server).
+const W = {
+  latency: { warmup: 200, count: 2000, size: 1024 },
+  throughput: { records: OPTS.records, batch: 500, size: 1024, shards: 8, concurrency: 16 },
+  readback: { limit: 10_000 },
+  e2e: { count: 200, intervalMs: 20, emptySleepMs: 1, size: 1024 },
+};
+
+// Per-workload time caps (seconds).  Generous, but always finite.
+const T = {
+  start: 90,
+  setup: 60,
+  latency: 180,
+  throughput: 60 + Math.ceil(OPTS.records / 500), // 460 s for 200k records (~435 rec/s floor)
+  readback: 60 + Math.ceil(OPTS.records / 1000),
+  e2e: 60,
+  request: 60, // socket-level cap on any single HTTP request
+};
+if (OPTS.timeoutS) for (const k of ['latency', 'throughput', 'readback', 'e2e']) T[k] = OPTS.timeoutS;
+
+// ------------------------------------------------------------------ helpers
+
+class TimeoutError extends Error {}
+
+/** Run fn(signal) with a deadline; on expiry abort the signal and reject. */
+async function withDeadline(label, seconds, fn) {
+  const ac = new AbortController();
+  setMaxListeners(0, ac.signal); // one listener per in-flight request
+  let timer;
+  const deadline = new Promise((_, reject) => {
+    timer = setTimeout(() => {
+      const e = new TimeoutError(`${label} timed out after ${seconds}s`);
+      ac.abort(e);
+      reject(e);
+    }, seconds * 1000);
+  });
+  try {
+    return await Promise.race([fn(ac.signal), deadline]);
+  } finally {
+    clearTimeout(timer);
+    if (!ac.signal.aborted) ac.abort(new Error(`${label} finished`));
+  }
+}
+
+function checkAbort(signal) {
+  if (signal?.aborted) throw signal.reason instanceof Error ? signal.reason : new Error('aborted');
+}
+
+function errText(err) {
+  if (!err) return 'unknown error';
+  const name = err.name && err.name !== 'Error' ? `${err.name}: ` : '';
+  let msg = `${name}${err.message || String(err)}`;
+  const status = err.$metadata?.httpStatusCode;
+  if (status) msg += ` (HTTP ${status})`;
+  return msg.split('\n')[0].slice(0, 300);
+}
+
+function percentile(sorted, p) {
+  if (!sorted.length) return NaN;
+  const rank = Math.ceil((p / 100) * sorted.length);
+  return sorted[Math.min(sorted.length, Math.max(1, rank)) - 1];
+}
+
+function stats(samples) {
+  const s = samples.slice().sort((a, b) => a - b);
+  const mean = s.reduce((acc, x) => acc + x, 0) / (s.length || 1);
+  return { n: s.length, p50: percentile(s, 50), p99: percentile(s, 99), mean, min: s[0], max: s[s.length - 1] };
+}
+
+const round = (x, d = 3) => (Number.isFinite(x) ? Math.round(x * 10 ** d) / 10 ** d : x);
+
+async function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.unref();
+    srv.on('error', reject);
+    srv.listen({ port: 0, host: HOST }, () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+function readRssMiB(pid) {
+  try {
+    const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+    const get = (key) => {
+      const m = status.match(new RegExp(`^${key}:\\s+(\\d+)\\s+kB`, 'm'));
+      return m ? Number(m[1]) / 1024 : null;
+    };
+    return { rssMiB: get('VmRSS'), peakRssMiB: get('VmHWM') };
+  } catch {
+    return null;
+  }
+}
+
+function dirSizeMiB(dir) {
+  let total = 0;
+  const walk = (d) => {
+    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
+      const p = path.join(d, e.name);
+      if (e.isDirectory()) walk(p);
+      else if (e.isFile()) total += fs.statSync(p).size;
+    }
+  };
+  try { walk(dir); return total / 1024 / 1024; } catch { return null; }
+}
+
+function pkgVersion(dir) {
+  try { return JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8')).version; } catch { return null; }
+}
+
+function machineFacts() {
+  const cpus = os.cpus();
+  const git = spawnSync('git', ['-C', REPO_DIR, 'rev-parse', '--short', 'HEAD'], { encoding: 'utf8' });
+  return {
+    nproc: typeof os.availableParallelism === 'function' ? os.availableParallelism() : cpus.length,
+    cpuModel: cpus[0]?.model?.trim() ?? 'unknown',
+    totalMemGiB: round(os.totalmem() / 1024 ** 3, 1),
+    node: process.version,
+    platform: `${os.platform()} ${os.release()} ${os.arch()}`,
+    sluiceGitRev: git.status === 0 ? git.stdout.trim() : null,
+  };
+}
+
+// Payloads: a pool of distinct random 1 KiB buffers, reused across records.
+const POOL = Array.from({ length: 256 }, () => new Uint8Array(randomBytes(1024)));
+
+// ------------------------------------------------------------------ servers
+
+/** Keeps the last lines a child printed, and mirrors them to a log file. */
+function captureOutput(child, logFile) {
+  const tail = [];
+  const log = fs.createWriteStream(logFile);
+  const listeners = new Set();
+  const onData = (chunk) => {
+    log.write(chunk);
+    const text = chunk.toString('utf8');
+    for (const line of text.split(/\r?\n/)) {
+      if (!line.trim()) continue;
+      tail.push(line);
+      if (tail.length > 40) tail.shift();
+      for (const l of listeners) l(line);
+    }
+  };
+  child.stdout?.on('data', onData);
+  child.stderr?.on('data', onData);
+  child.on('close', () => log.end());
+  return { tail, onLine: (fn) => listeners.add(fn) };
+}
+
+const SERVERS = {
+  sluice: {
+    label: 'Sluice',
+    storage: 'durable, embedded SQLite (default), fresh temp data dir',
+    version: () => pkgVersion(REPO_DIR),
+    async launch() {
+      const cli = path.join(REPO_DIR, 'dist', 'cli.js');
+      if (!fs.existsSync(cli)) throw new Error(`${path.relative(process.cwd(), cli)} not found: build Sluice first (npm run build)`);
+      const port = await freePort();
+      const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sluice-bench-'));
+      const args = [cli, '--host', HOST, '--port', String(port), '--data-dir', dataDir,
+        '--create-stream-ms', '0', '--delete-stream-ms', '0', '--update-stream-ms', '0', '--log-level', 'warn'];
+      const child = spawn(process.execPath, args, { cwd: REPO_DIR, stdio: ['ignore', 'pipe', 'pipe'] });
+      return { child, port, dataDir, cmd: `node ${args.join(' ')}`,
+        cleanup: () => fs.rmSync(dataDir, { recursive: true, force: true }) };
+    },
+  },
+  kinesalite: {
+    label: 'kinesalite',
+    storage: 'in-memory (memdown; no --path), not durable',
+    version: () => pkgVersion(path.dirname(require.resolve('kinesalite/package.json'))),
+    async launch() {
+      const cli = path.join(path.dirname(require.resolve('kinesalite/package.json')), 'cli.js');
+      const port = await freePort();
+      const args = ['--require', LOOPBACK_PRELOAD, cli, '--port', String(port),
+        '--createStreamMs', '0', '--deleteStreamMs', '0', '--updateStreamMs', '0', '--shardLimit', '100'];
+      const child = spawn(process.execPath, args, { cwd: BENCH_DIR, stdio: ['ignore', 'pipe', 'pipe'] });
+      return { child, port, cmd: `node ${args.join(' ')}` };
+    },
+  },
+  'kinesis-local': {
+    label: 'kinesis-local',
+    storage: 'in-memory (SHOULD_PERSIST_DATA=false), not durable',
+    version: () => pkgVersion(path.dirname(require.resolve('kinesis-local/package.json'))),
+    async launch() {
+      const dir = path.dirname(require.resolve('kinesis-local/package.json'));
+      const plainPort = await freePort();
+      let tlsPort = await freePort();
+      while (tlsPort === plainPort) tlsPort = await freePort();
+      const env = {
+        ...process.env,
+        KINESIS_MOCK_CERT_PATH: path.join(dir, 'server.json'),
+        KINESIS_MOCK_PLAIN_PORT: String(plainPort),
+        KINESIS_MOCK_TLS_PORT: String(tlsPort),
+        CREATE_STREAM_DURATION: '0ms',
+        DELETE_STREAM_DURATION: '0ms',
+        UPDATE_SHARD_COUNT_DURATION: '0ms',
+        SHOULD_PERSIST_DATA: 'false',
+        LOAD_DATA_IF_EXISTS: 'false',
+        SHARD_LIMIT: '100',
+        LOG_LEVEL: 'WARN',
+      };
+      // kinesis-local hard-codes 0.0.0.0; the preload pins it to 127.0.0.1.
+      const args = ['--require', LOOPBACK_PRELOAD, path.join(dir, 'main.js')];
+      const child = spawn(process.execPath, args, { cwd: BENCH_DIR, env, stdio: ['ignore', 'pipe', 'pipe'] });
+      return { child, port: plainPort, tlsPort,
+        cmd: `KINESIS_MOCK_PLAIN_PORT=${plainPort} KINESIS_MOCK_TLS_PORT=${tlsPort} CREATE_STREAM_DURATION=0ms ... node ${args.join(' ')}` };
+    },
+  },
+};
+
+const liveChildren = new Set();
+function killAllSync() {
+  for (const c of liveChildren) { try { c.kill('SIGKILL'); } catch { /* gone */ } }
+}
+process.on('exit', killAllSync);
+for (const sig of ['SIGINT', 'SIGTERM']) {
+  process.on(sig, () => { killAllSync(); process.exit(130); });
+}
+
+async function stopChild(child) {
+  if (child.exitCode !== null || child.signalCode !== null) { liveChildren.delete(child); return; }
+  const exited = new Promise((r) => child.once('exit', r));
+  child.kill('SIGTERM');
+  const t = setTimeout(() => { try { child.kill('SIGKILL'); } catch { /* gone */ } }, 5000);
+  await Promise.race([exited, sleep(10_000)]);
+  clearTimeout(t);
+  liveChildren.delete(child);
+}
+
+// ------------------------------------------------------------------- client
+
+function makeClient(port, maxSockets) {
+  const httpAgent = new http.Agent({ keepAlive: true, maxSockets, maxFreeSockets: maxSockets });
+  const client = new KinesisClient({
+    endpoint: `http://${HOST}:${port}`,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'AKIDBENCHMARK', secretAccessKey: 'benchmark-secret' },
+    maxAttempts: 1, // no hidden retries: every failure is counted
+    requestHandler: new NodeHttpHandler({ httpAgent, connectionTimeout: 10_000, requestTimeout: T.request * 1000 }),
+  });
+  return { client, destroy: () => { client.destroy(); httpAgent.destroy(); } };
+}
+
+async function waitReady(client, child, out, seconds) {
+  const t0 = performance.now();
+  const deadline = t0 + seconds * 1000;
+  let lastErr;
+  let exited = null;
+  child.once('exit', (code, sig) => { exited = sig ? `signal ${sig}` : `code ${code}`; });
+  while (performance.now() < deadline) {
+    if (exited) throw new Error(`exited during start-up (${exited}): ${out.tail.slice(-5).join(' | ') || 'no output'}`);
+    try {
+      await client.send(new ListStreamsCommand({}), { abortSignal: AbortSignal.timeout(2000) });
+      return performance.now() - t0;
+    } catch (err) {
+      lastErr = err;
+      await sleep(50);
+    }
+  }
+  throw new Error(`did not answer ListStreams within ${seconds}s (last error: ${errText(lastErr)}); output: ${out.tail.slice(-5).join(' | ') || 'none'}`);
+}
+
+async function createStream(client, name, shards, signal) {
+  await client.send(new CreateStreamCommand({ StreamName: name, ShardCount: shards }), { abortSignal: signal });
+  for (;;) {
+    checkAbort(signal);
+    const r = await client.send(new DescribeStreamSummaryCommand({ StreamName: name }), { abortSignal: signal });
+    if (r.StreamDescriptionSummary?.StreamStatus === 'ACTIVE') break;
+    await sleep(20);
+  }
+  const shardsResp = await client.send(new ListShardsCommand({ StreamName: name }), { abortSignal: signal });
+  const ids = (shardsResp.Shards ?? []).map((s) => s.ShardId);
+  if (ids.length !== shards) throw new Error(`stream ${name}: expected ${shards} shards, ListShards returned ${ids.length}`);
+  return ids;
+}
+
+// ---------------------------------------------------------------- workloads
+
+/** 1. Sequential PutRecord latency over a single keep-alive connection. */
+async function wPutLatency(port, stream, signal) {
+  const { client, destroy } = makeClient(port, 1);
+  try {
+    const put = (i) => client.send(new PutRecordCommand({ StreamName: stream, PartitionKey: `k${i}`, Data: POOL[i % POOL.length] }), { abortSignal: signal });
+    for (let i = 0; i < W.latency.warmup; i++) { checkAbort(signal); await put(i); }
+    const samples = new Array(W.latency.count);
+    for (let i = 0; i < W.latency.count; i++) {
+      checkAbort(signal);
+      const t0 = performance.now();
+      await put(i);
+      samples[i] = performance.now() - t0;
+    }
+    const s = stats(samples);
+    return { n: s.n, p50Ms: round(s.p50), p99Ms: round(s.p99), meanMs: round(s.mean), maxMs: round(s.max) };
+  } finally {
+    destroy();
+  }
+}
+
+/** 2. PutRecords throughput: 500 × 1 KiB per call, 16 calls in flight, 8 shards. */
+async function wPutThroughput(port, stream, signal, progress, partial = {}) {
+  const { records: total, batch, concurrency } = W.throughput;
+  const { client, destroy } = makeClient(port, concurrency);
+  const perShard = new Map();
+  let next = 0; // next record index to hand out
+  let okRecords = 0;
+  let failedRecords = 0;
+  let failedCalls = 0;
+  let calls = 0;
+  const failureCodes = new Map();
+  let firstCallError = null;
+  const t0 = performance.now();
+  // Kept current so that a timed-out run can still say how far it got.
+  const snapshot = () => Object.assign(partial, {
+    okRecords, failedRecords, failedCalls, inFlightRecords: next - okRecords - failedRecords,
+    seconds: round((performance.now() - t0) / 1000), perShard: Object.fromEntries([...perShard.entries()].sort()),
+  });
+  async function worker() {
+    for (;;) {
+      checkAbort(signal);
+      const start = next;
+      if (start >= total) return;
+      const n = Math.min(batch, total - start);
+      next += n;
+      const Records = new Array(n);
+      for (let j = 0; j < n; j++) {
+        const i = start + j;
+        Records[j] = { PartitionKey: `pk-${i}`, Data: POOL[i % POOL.length] };
+      }
+      calls++;
+      let resp;
+      try {
+        resp = await client.send(new PutRecordsCommand({ StreamName: stream, Records }), { abortSignal: signal });
+      } catch (err) {
+        checkAbort(signal);
+        failedCalls++;
+        failedRecords += n;
+        firstCallError ??= errText(err);
+        if (failedCalls > 20 && failedCalls > calls / 2) throw new Error(`most PutRecords calls fail: ${firstCallError}`);
+        continue;
+      }
+      const results = resp.Records ?? [];
+      let failedHere = 0;
+      for (const r of results) {
+        if (r.ErrorCode) {
+          failedHere++;
+          failureCodes.set(r.ErrorCode, (failureCodes.get(r.ErrorCode) ?? 0) + 1);
+        } else {
+          perShard.set(r.ShardId, (perShard.get(r.ShardId) ?? 0) + 1);
+        }
+      }
+      if (results.length !== n) failedHere = n - (results.length - failedHere);
+      const reported = resp.FailedRecordCount ?? 0;
+      failedRecords += Math.max(failedHere, reported);
+      okRecords += n - Math.max(failedHere, reported);
+      snapshot();
+      progress?.(okRecords + failedRecords, total);
+    }
+  }
+  try {
+    await Promise.all(Array.from({ length: concurrency }, worker));
+  } finally {
+    destroy();
+  }
+  const seconds = (performance.now() - t0) / 1000;
+  return {
+    records: total,
+    okRecords,
+    failedRecords,
+    failedCalls,
+    failureCodes: Object.fromEntries(failureCodes),
+    firstCallError,
+    seconds: round(seconds),
+    recordsPerSec: round(okRecords / seconds, 0),
+    mibPerSec: round((okRecords * W.throughput.size) / 1024 / 1024 / seconds, 2),
+    perShard: Object.fromEntries([...perShard.entries()].sort()),
+  };
+}
+
+/** 3. Read back everything written by (2), all shards in parallel. */
+async function wReadBack(port, stream, shardIds, expectedPerShard, uncertain, signal, progress) {
+  const { client, destroy } = makeClient(port, shardIds.length);
+  const expected = Object.values(expectedPerShard).reduce((a, b) => a + b, 0);
+  let read = 0;
+  let calls = 0;
+  let throttled = 0;
+  const perShard = {};
+  const t0 = performance.now();
+  async function readShard(shardId) {
+    const want = expectedPerShard[shardId] ?? 0;
+    let got = 0;
+    let empties = 0;
+    const it = await client.send(new GetShardIteratorCommand({ StreamName: stream, ShardId: shardId, ShardIteratorType: 'TRIM_HORIZON' }), { abortSignal: signal });
+    let iterator = it.ShardIterator;
+    while (iterator) {
+      checkAbort(signal);
+      let r;
+      try {
+        r = await client.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: W.readback.limit }), { abortSignal: signal });
+      } catch (err) {
+        checkAbort(signal);
+        if (err.name === 'ProvisionedThroughputExceededException') { throttled++; await sleep(50); continue; }
+        throw err;
+      }
+      calls++;
+      const n = r.Records?.length ?? 0;
+      got += n;
+      read += n;
+      progress?.(read, expected);
+      iterator = r.NextShardIterator;
+      if (n === 0) {
+        // Caught up: stop once we have everything, or after several empty
+        // reads at the tip (a short read would then show up as a mismatch).
+        if (got >= want) break;
+        if (r.MillisBehindLatest === 0 && ++empties >= 5) break;
+        await sleep(5);
+      } else {
+        empties = 0;
+        if (got >= want && r.MillisBehindLatest === 0) break;
+      }
+    }
+    perShard[shardId] = got;
+  }
+  try {
+    await Promise.all(shardIds.map(readShard));
+  } finally {
+    destroy();
+  }
+  const seconds = (performance.now() - t0) / 1000;
+  return {
+    expected,
+    read,
+    verified: read >= expected && read <= expected + uncertain,
+    getRecordsCalls: calls,
+    throttled,
+    seconds: round(seconds),
+    recordsPerSec: round(read / seconds, 0),
+    mibPerSec: round((read * W.throughput.size) / 1024 / 1024 / seconds, 2),
+    perShardMismatch: Object.fromEntries(Object.entries(perShard).filter(([k, v]) => v !== (expectedPerShard[k] ?? 0))),
+  };
+}
+
+/** 4. Put-to-get latency: one writer (a record every 20 ms), one tight-polling reader. */
+async function wPutToGet(port, stream, shardId, signal) {
+  const { count, intervalMs, emptySleepMs, size } = W.e2e;
+  const writer = makeClient(port, 1);
+  const reader = makeClient(port, 1);
+  const sentAt = new Array(count);
+  const ackAt = new Array(count);
+  const seenAt = new Array(count);
+  let seen = 0;
+  let polls = 0;
+  let emptyPolls = 0;
+  let throttled = 0;
+  let writerDone = false;
+  let lastAck = performance.now();
+  try {
+    const it = await reader.client.send(new GetShardIteratorCommand({ StreamName: stream, ShardId: shardId, ShardIteratorType: 'TRIM_HORIZON' }), { abortSignal: signal });
+    let iterator = it.ShardIterator;
+    const readLoop = (async () => {
+      while (seen < count) {
+        checkAbort(signal);
+        if (!iterator) throw new Error('reader lost its shard iterator');
+        let r;
+        try {
+          r = await reader.client.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: 1000 }), { abortSignal: signal });
+        } catch (err) {
+          checkAbort(signal);
+          if (err.name === 'ProvisionedThroughputExceededException') { throttled++; await sleep(emptySleepMs); continue; }
+          throw err;
+        }
+        const now = performance.now();
+        polls++;
+        iterator = r.NextShardIterator;
+        const recs = r.Records ?? [];
+        if (!recs.length) {
+          emptyPolls++;
+          if (writerDone && performance.now() - lastAck > 10_000) throw new Error(`reader saw ${seen}/${count} records 10 s after the last put`);
+          if (emptySleepMs) await sleep(emptySleepMs);
+          continue;
+        }
+        for (const rec of recs) {
+          const d = rec.Data;
+          const idx = new DataView(d.buffer, d.byteOffset, d.byteLength).getUint32(0);
+          if (idx < count && seenAt[idx] === undefined) { seenAt[idx] = now; seen++; }
+        }
+      }
+    })();
+    const writeLoop = (async () => {
+      const start = performance.now();
+      for (let i = 0; i < count; i++) {
+        checkAbort(signal);
+        const due = start + i * intervalMs;
+        const wait = due - performance.now();
+        if (wait > 0) await sleep(wait);
+        const data = new Uint8Array(size);
+        data.set(POOL[i % POOL.length]);
+        new DataView(data.buffer).setUint32(0, i);
+        sentAt[i] = performance.now();
+        await writer.client.send(new PutRecordCommand({ StreamName: stream, PartitionKey: 'e2e', Data: data }), { abortSignal: signal });
+        ackAt[i] = lastAck = performance.now();
+      }
+      writerDone = true;
+    })();
+    await Promise.all([readLoop, writeLoop]);
+  } finally {
+    writer.destroy();
+    reader.destroy();
+  }
+  const fromSend = stats(seenAt.map((t, i) => t - sentAt[i]));
+  const fromAck = stats(seenAt.map((t, i) => t - ackAt[i]));
+  const put = stats(ackAt.map((t, i) => t - sentAt[i]));
+  return {
+    n: count,
+    p50Ms: round(fromSend.p50), p99Ms: round(fromSend.p99), meanMs: round(fromSend.mean), maxMs: round(fromSend.max),
+    fromAck: { p50Ms: round(fromAck.p50), p99Ms: round(fromAck.p99), minMs: round(fromAck.min) },
+    putAckP50Ms: round(put.p50),
+    polls, emptyPolls, throttled,
+  };
+}
+
+// ------------------------------------------------------------ orchestration
+
+function progressPrinter(label) {
+  let last = 0;
+  return (done, total) => {
+    const now = performance.now();
+    if (now - last < 10_000 && done < total) return;
+    last = now;
+    process.stdout.write(`      ${label}: ${done.toLocaleString('en-US')}/${total.toLocaleString('en-US')}\n`);
+  };
+}
+
+async function runWorkload(result, key, label, seconds, fn, partial = null) {
+  console.log(`    ${label}`);
+  const t0 = performance.now();
+  try {
+    const value = await withDeadline(label, seconds, (signal) => fn(signal, partial));
+    result.workloads[key] = { ok: true, ...value };
+    console.log(`      done in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+    return value;
+  } catch (err) {
+    let reason = errText(err);
+    if (partial?.describe) reason += ` (${partial.describe()})`;
+    result.workloads[key] = { ok: false, reason, partial: partial ? { ...partial, describe: undefined } : undefined };
+    console.log(`      FAILED: ${reason}`);
+    return null;
+  }
+}
+
+async function benchServer(name) {
+  const def = SERVERS[name];
+  const result = { server: name, label: def.label, version: def.version(), storage: def.storage, ok: false, workloads: {} };
+  console.log(`\n== ${def.label} ${result.version ?? ''} (${def.storage})`);
+  let launched;
+  let admin;
+  try {
+    launched = await def.launch();
+  } catch (err) {
+    result.reason = `could not start: ${errText(err)}`;
+    console.log(`    ${result.reason}`);
+    return result;
+  }
+  const { child, port } = launched;
+  liveChildren.add(child);
+  const logFile = path.join(RESULTS_DIR, `${name}.log`);
+  const out = captureOutput(child, logFile);
+  let urlLine = null;
+  out.onLine((l) => { if (!urlLine && /https?:\/\/[^\s]+/.test(l)) urlLine = l; });
+  child.on('error', (err) => { result.spawnError = errText(err); });
+  result.pid = child.pid;
+  result.port = port;
+  result.command = launched.cmd;
+  result.log = path.relative(REPO_DIR, logFile);
+  console.log(`    pid ${child.pid}, http://${HOST}:${port}, log ${result.log}`);
+  try {
+    admin = makeClient(port, 4);
+    result.startupMs = round(await waitReady(admin.client, child, out, T.start), 1);
+    result.listeningLine = urlLine;
+    result.idle = readRssMiB(child.pid);
+    console.log(`    answering ListStreams after ${result.startupMs.toFixed(0)} ms${result.idle ? `, RSS ${result.idle.rssMiB.toFixed(1)} MiB idle` : ''}`);
+
+    const streams = await withDeadline('creating streams', T.setup, async (signal) => ({
+      latency: await createStream(admin.client, 'bench-latency', 1, signal),
+      throughput: await createStream(admin.client, 'bench-throughput', W.throughput.shards, signal),
+      e2e: await createStream(admin.client, 'bench-e2e', 1, signal),
+    }));
+
+    await runWorkload(result, 'putLatency', `1. PutRecord latency (${W.latency.warmup} warm-up + ${W.latency.count} sequential)`, T.latency,
+      (signal) => wPutLatency(port, 'bench-latency', signal));
+
+    const tpPartial = {
+      describe() {
+        if (!Number.isFinite(this.okRecords)) return 'nothing acknowledged';
+        return `${this.okRecords.toLocaleString('en-US')} of ${W.throughput.records.toLocaleString('en-US')} records acknowledged in ${this.seconds} s, ` +
+          `~${Math.round(this.okRecords / this.seconds).toLocaleString('en-US')} rec/s`;
+      },
+    };
+    let tp = await runWorkload(result, 'putThroughput', `2. PutRecords throughput (${W.throughput.records.toLocaleString('en-US')} records)`, T.throughput,
+      (signal, partial) => wPutThroughput(port, 'bench-throughput', signal, progressPrinter('written'), partial), tpPartial);
+    // Whether or not (2) finished, what was acknowledged is read back in (3).
+    // Records of calls aborted at a timeout may or may not have been stored.
+    let uncertain = 0;
+    if (tp) tp = { ...tp, inFlightRecords: 0 };
+    else if (tpPartial.okRecords > 0) { tp = { ...tpPartial, partial: true }; uncertain = tpPartial.inFlightRecords ?? 0; }
+
+    if (child.exitCode === null) {
+      const mem = readRssMiB(child.pid);
+      result.workloads.memory = mem ? { ok: true, afterLoadMiB: round(mem.rssMiB, 1), peakMiB: round(mem.peakRssMiB, 1), idleMiB: round(result.idle?.rssMiB, 1), loaded: tp?.okRecords ?? null }
+        : { ok: false, reason: `could not read /proc/${child.pid}/status` };
+      if (launched.dataDir) result.workloads.memory.dataDirMiB = round(dirSizeMiB(launched.dataDir), 1);
+      if (mem) console.log(`    5. resident memory after load: ${mem.rssMiB.toFixed(1)} MiB (peak ${mem.peakRssMiB.toFixed(1)} MiB)`);
+    }
+    if (tp && !tp.partial && !tp.okRecords) result.workloads.putThroughput = { ...tp, ok: false, reason: `no record was written (${tp.firstCallError ?? 'all failed'})` };
+
+    if (tp && tp.okRecords > 0) {
+      await runWorkload(result, 'readBack', `3. GetRecords read-back (${tp.okRecords.toLocaleString('en-US')} records${tp.partial ? ', all that (2) got acknowledged before its timeout' : ''})`, T.readback,
+        (signal) => wReadBack(port, 'bench-throughput', streams.throughput, tp.perShard, uncertain, signal, progressPrinter('read')));
+      const rb = result.workloads.readBack;
+      if (rb.ok && tp.partial) rb.note = `(2) timed out: read back the ${tp.okRecords} records it had acknowledged (up to ${uncertain} more may have been stored by aborted calls)`;
+      if (rb.ok && !rb.verified) {
+        result.workloads.readBack = { ...rb, ok: false, reason: `read ${rb.read} records, ${rb.expected} were written${uncertain ? ` (+ up to ${uncertain} unacknowledged)` : ''}` };
+        console.log(`      count mismatch: read ${rb.read}, written ${rb.expected}`);
+      }
+    } else {
+      result.workloads.readBack = { ok: false, reason: 'skipped: the PutRecords workload wrote nothing' };
+    }
+
+    await runWorkload(result, 'putToGet', `4. put-to-get latency (${W.e2e.count} records, one every ${W.e2e.intervalMs} ms)`, T.e2e,
+      (signal) => wPutToGet(port, 'bench-e2e', streams.e2e[0], signal));
+
+    result.ok = true;
+  } catch (err) {
+    result.reason = errText(err);
+    console.log(`    FAILED: ${result.reason}`);
+  } finally {
+    if (child.exitCode !== null || child.signalCode !== null) {
+      result.exited = `exited early (${child.signalCode ?? `code ${child.exitCode}`}); last output: ${out.tail.slice(-5).join(' | ')}`;
+      console.log(`    server ${result.exited}`);
+    }
+    admin?.destroy();
+    await stopChild(child);
+    try { launched.cleanup?.(); } catch { /* best effort */ }
+  }
+  return result;
+}
+
+// ------------------------------------------------------------------- report
+
+// Metrics shown in the table.  better: 'higher' or 'lower'.  The ratio column
+// is always oriented so that > 1 means Sluice is better:
+//   higher-is-better (throughput): Sluice / other
+//   lower-is-better (latency, memory, start-up): other / Sluice
+const METRICS = [
+  { key: 'putLatency', field: 'p50Ms', label: 'PutRecord latency p50 (ms)', better: 'lower', digits: 3 },
+  { key: 'putLatency', field: 'p99Ms', label: 'PutRecord latency p99 (ms)', better: 'lower', digits: 3 },
+  { key: 'putLatency', field: 'meanMs', label: 'PutRecord latency mean (ms)', better: 'lower', digits: 3 },
+  { key: 'putThroughput', field: 'recordsPerSec', label: 'PutRecords throughput (rec/s)', better: 'higher', digits: 0 },
+  { key: 'putThroughput', field: 'failedRecords', label: '  failed records (count)', better: null, digits: 0 },
+  { key: 'readBack', field: 'recordsPerSec', label: 'GetRecords read-back (rec/s)', better: 'higher', digits: 0 },
+  { key: 'readBack', field: 'read', label: '  records read (= written?)', better: null, digits: 0 },
+  { key: 'putToGet', field: 'p50Ms', label: 'put-to-get p50 (ms, from send)', better: 'lower', digits: 2 },
+  { key: 'putToGet', field: 'p99Ms', label: 'put-to-get p99 (ms, from send)', better: 'lower', digits: 2 },
+  { key: 'putToGet', field: 'fromAck.p50Ms', label: '  put-to-get p50 (ms, from ack)', better: null, digits: 2 },
+  { key: 'memory', field: 'afterLoadMiB', label: 'RSS after PutRecords load (MiB)', better: 'lower', digits: 1 },
+  { key: '_', field: 'startupMs', label: 'start-up to first ListStreams (ms)', better: 'lower', digits: 0 },
+];
+
+function metricValue(res, m) {
+  if (!res) return { v: null, why: 'not run' };
+  if (m.key === '_') return Number.isFinite(res[m.field]) ? { v: res[m.field] } : { v: null, why: res.reason ?? 'n/a' };
+  const w = res.workloads?.[m.key];
+  if (!w) return { v: null, why: res.reason ?? 'not run' };
+  if (!w.ok) {
+    // Show the count rows even for a failed workload when present.
+    if (m.better === null) {
+      const v = m.field.split('.').reduce((o, k) => o?.[k], w);
+      if (Number.isFinite(v)) return { v };
+    }
+    return { v: null, why: w.reason };
+  }
+  const v = m.field.split('.').reduce((o, k) => o?.[k], w);
+  if (!Number.isFinite(v)) return { v: null, why: 'n/a' };
+  let note = w.note;
+  if (m.key === 'memory' && w.loaded !== W.throughput.records) {
+    note = `${res.label}: RSS measured after only ${(w.loaded ?? 0).toLocaleString('en-US')} of ${W.throughput.records.toLocaleString('en-US')} records were loaded`;
+  }
+  return { v, note };
+}
+
+function fmt(v, digits) {
+  if (v === null || v === undefined || !Number.isFinite(v)) return 'n/a';
+  return v.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+}
+
+function computeRatios(results) {
+  const sl = results.find((r) => r.server === 'sluice');
+  const ratios = {};
+  for (const other of results) {
+    if (other.server === 'sluice') continue;
+    const row = {};
+    for (const m of METRICS) {
+      if (!m.better) continue;
+      const a = metricValue(sl, m).v;
+      const b = metricValue(other, m).v;
+      const id = `${m.key === '_' ? 'startup' : m.key}.${m.field}`;
+      if (a === null || b === null || !sl) { row[id] = null; continue; }
+      const r = m.better === 'higher' ? a / b : b / a;
+      row[id] = Number.isFinite(r) ? round(r, 3) : null;
+    }
+    ratios[`sluice_vs_${other.server}`] = row;
+  }
+  return ratios;
+}
+
+function printTable(results, ratios, machine) {
+  const cols = results.map((r) => r.label);
+  const others = results.filter((r) => r.server !== 'sluice');
+  const hasSluice = results.some((r) => r.server === 'sluice');
+  const ratioCols = hasSluice ? others.map((r) => `Sluice vs ${r.label}`) : [];
+  const header = ['metric', ...cols, ...ratioCols];
+  const rows = [];
+  const notes = [];
+  for (const m of METRICS) {
+    const row = [m.label];
+    for (const r of results) {
+      const { v, why, note } = metricValue(r, m);
+      const ref = (text) => {
+        let idx = notes.indexOf(text);
+        if (idx < 0) { notes.push(text); idx = notes.length - 1; }
+        return `[${idx + 1}]`;
+      };
+      if (v === null) {
+        row.push(`n/a ${ref(why)}`);
+      } else {
+        let s = fmt(v, m.digits);
+        if (m.key === 'readBack' && m.field === 'read') s += r.workloads.readBack?.verified ? ' ok' : ' MISMATCH';
+        if (note) s += ` ${ref(note)}`;
+        row.push(s);
+      }
+    }
+    if (hasSluice) {
+      for (const o of others) {
+        if (!m.better) { row.push(''); continue; }
+        const id = `${m.key === '_' ? 'startup' : m.key}.${m.field}`;
+        const x = ratios[`sluice_vs_${o.server}`]?.[id];
+        row.push(x === null || x === undefined ? 'n/a' : `${x.toFixed(2)}x`);
+      }
+    }
+    rows.push(row);
+  }
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => String(r[i]).length)));
+  const line = (cells) => cells.map((c, i) => (i === 0 ? String(c).padEnd(widths[i]) : String(c).padStart(widths[i]))).join('  ');
+  console.log('\n' + '='.repeat(widths.reduce((a, b) => a + b + 2, -2)));
+  console.log(`machine: nproc ${machine.nproc}, ${machine.cpuModel}, ${machine.totalMemGiB} GiB RAM, node ${machine.node}, ${machine.platform}`);
+  console.log(`workloads: 1 KiB records; PutRecords ${W.throughput.records.toLocaleString('en-US')} records in calls of ${W.throughput.batch}, ${W.throughput.concurrency} in flight, ${W.throughput.shards} shards; HTTP/1.1 keep-alive (NodeHttpHandler) for all servers`);
+  console.log('');
+  console.log(line(header));
+  console.log(line(widths.map((w) => '-'.repeat(w))));
+  for (const r of rows) console.log(line(r));
+  console.log('');
+  if (hasSluice) {
+    console.log('ratios: > 1.00x means Sluice is better. Throughput rows: Sluice / other. Latency, memory and start-up rows: other / Sluice.');
+  } else {
+    console.log('ratios: Sluice was not run, so no ratios.');
+  }
+  console.log('put-to-get "from send": reader saw the record minus the moment the writer sent PutRecord; "from ack": minus the moment PutRecord was acknowledged (can be ~0 or negative).');
+  console.log('storage: ' + results.map((r) => `${r.label}: ${r.storage}`).join('; '));
+  notes.forEach((n, i) => console.log(`[${i + 1}] ${n}`));
+}
+
+// --------------------------------------------------------------------- main
+
+fs.mkdirSync(RESULTS_DIR, { recursive: true });
+const machine = machineFacts();
+console.log(`Sluice benchmark: ${OPTS.only.join(', ')}`);
+console.log(`machine: nproc ${machine.nproc}, ${machine.cpuModel}, ${machine.totalMemGiB} GiB RAM, node ${machine.node}`);
+console.log(`records: ${OPTS.records.toLocaleString('en-US')}; timeouts (s): start ${T.start}, latency ${T.latency}, throughput ${T.throughput}, read-back ${T.readback}, put-to-get ${T.e2e}`);
+
+const startedAt = new Date().toISOString();
+const results = [];
+for (const name of OPTS.only) {
+  results.push(await benchServer(name));
+}
+const ratios = computeRatios(results);
+printTable(results, ratios, machine);
+
+const json = {
+  startedAt,
+  finishedAt: new Date().toISOString(),
+  machine,
+  config: { ...W, timeoutsSeconds: T, host: HOST, httpHandler: 'NodeHttpHandler, HTTP/1.1 keep-alive', sdk: pkgVersion(path.dirname(require.resolve('@aws-sdk/client-kinesis/package.json'))) },
+  ratioConvention: 'values > 1 mean Sluice is better: throughput = sluice/other, latency/memory/start-up = other/sluice',
+  servers: Object.fromEntries(results.map((r) => [r.server, r])),
+  ratios,
+};
+fs.mkdirSync(path.dirname(OPTS.out), { recursive: true });
+fs.writeFileSync(OPTS.out, JSON.stringify(json, null, 2) + '\n');
+console.log(`\nresults written to ${path.relative(process.cwd(), OPTS.out) || OPTS.out}`);
+process.exit(0);

@@ -1,0 +1,26 @@
+// Hash keys: the MD5 of a partition key read as an unsigned 128-bit integer decides the shard.
+import { createHash } from 'node:crypto';
+
+export const HASH_KEY_SPACE = 1n << 128n;
+export const MAX_HASH_KEY = HASH_KEY_SPACE - 1n;
+
+export function hashPartitionKey(partitionKey: string): bigint {
+  const digest = createHash('md5').update(partitionKey, 'utf8').digest();
+  return (digest.readBigUInt64BE(0) << 64n) | digest.readBigUInt64BE(8);
+}
+
+export interface HashRange {
+  start: bigint;
+  end: bigint;
+}
+
+/** CreateStream's even division: shard i covers [i·w, (i+1)·w − 1]; the last one ends at 2^128 − 1. */
+export function evenRanges(count: number): HashRange[] {
+  const width = HASH_KEY_SPACE / BigInt(count);
+  const ranges: HashRange[] = [];
+  for (let i = 0; i < count; i++) {
+    const start = width * BigInt(i);
+    ranges.push({ start, end: i === count - 1 ? MAX_HASH_KEY : start + width - 1n });
+  }
+  return ranges;
+}

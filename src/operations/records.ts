@@ -1,0 +1,134 @@
+// PutRecord, PutRecords and GetRecords: the data path. Writes are one store call per request
+// (routing and sequence numbers are the store's job); reads are one range read per call.
+import { expiredIterator, invalidArgument, validationError } from '../core/errors.js';
+import { hashPartitionKey, MAX_HASH_KEY } from '../core/hash-key.js';
+import { ITERATOR_TTL_MS, javaDate } from '../core/iterator-token.js';
+import { formatSequenceNumber, parseSequenceNumber } from '../core/sequence-number.js';
+import { formatShardId } from '../core/shard-id.js';
+import { Blob, Timestamp } from '../core/values.js';
+import type { PutOutcome, RecordEntry, StreamState } from '../storage/store.js';
+import type { Operation, OperationContext } from './context.js';
+import { shardMissing } from './iterators.js';
+import { findStream, notFound, type StreamTarget } from './stream-target.js';
+import { childShardsView } from './views.js';
+
+/** A PutRecords request may carry this much data and partition keys in all. */
+export const PUT_RECORDS_MAX_BYTES = 10 * 1024 * 1024;
+/** A GetRecords response carries at most this much data. */
+export const GET_RECORDS_MAX_BYTES = 10 * 1024 * 1024;
+export const GET_RECORDS_DEFAULT_LIMIT = 10_000;
+
+interface RecordInput {
+  Data: Buffer;
+  PartitionKey: string;
+  ExplicitHashKey?: string;
+}
+
+function hashKeyOf(record: RecordInput): bigint {
+  if (record.ExplicitHashKey === undefined) return hashPartitionKey(record.PartitionKey);
+  const key = BigInt(record.ExplicitHashKey);
+  if (key > MAX_HASH_KEY) {
+    throw invalidArgument(`Invalid ExplicitHashKey. ExplicitHashKey must be in the range: [0, 2^128-1]. Specified value was ${record.ExplicitHashKey}`);
+  }
+  return key;
+}
+
+function checkRecordSize(record: RecordInput, stream: StreamState, path: string): void {
+  const max = stream.maxRecordSizeKiB * 1024;
+  const size = record.Data.length + Buffer.byteLength(record.PartitionKey);
+  if (size > max) {
+    const n = record.Data.length;
+    throw validationError(`1 validation error detected: Value 'java.nio.HeapByteBuffer[pos=0 lim=${n} cap=${n}]' at '${path}' failed to satisfy constraint: Member must have length less than or equal to ${max}`);
+  }
+}
+
+/** Streams accept records while ACTIVE or UPDATING; a stream being created or deleted is not found. */
+async function writableStream(input: StreamTarget, ctx: OperationContext): Promise<StreamState> {
+  const stream = await findStream(input, ctx);
+  if (stream.status === 'CREATING' || stream.status === 'DELETING') throw notFound(stream);
+  return stream;
+}
+
+function sequenceNumber(o: PutOutcome): string {
+  return formatSequenceNumber(Math.floor(o.shardCreatedMs / 1000), o.shardIndex, o.counter);
+}
+
+function encryption(stream: StreamState): object {
+  return stream.encryptionType === 'KMS' ? { EncryptionType: 'KMS' } : {};
+}
+
+interface PutRecordInput extends StreamTarget, RecordInput {
+  SequenceNumberForOrdering?: string;
+}
+
+export const putRecord: Operation = async (input: PutRecordInput, ctx) => {
+  const stream = await writableStream(input, ctx);
+  const hashKey = hashKeyOf(input);
+  if (input.SequenceNumberForOrdering !== undefined && !parseSequenceNumber(input.SequenceNumberForOrdering)) {
+    throw invalidArgument(`ExclusiveMinimumSequenceNumber ${input.SequenceNumberForOrdering} used in PutRecord on stream ${stream.name} under account ${stream.account} is invalid.`);
+  }
+  checkRecordSize(input, stream, 'data');
+  // Sequence numbers rise with every write to a shard, so SequenceNumberForOrdering holds by construction.
+  const [outcome] = await ctx.store.putRecords(stream.uid, [{ hashKey, partitionKey: input.PartitionKey, data: input.Data }], ctx.clock.now());
+  return { ShardId: formatShardId(outcome!.shardIndex), SequenceNumber: sequenceNumber(outcome!), ...encryption(stream) };
+};
+
+export const putRecords: Operation = async (input: StreamTarget & { Records: RecordInput[] }, ctx) => {
+  const stream = await writableStream(input, ctx);
+  const entries: RecordEntry[] = new Array(input.Records.length);
+  let total = 0;
+  for (let i = 0; i < input.Records.length; i++) {
+    const r = input.Records[i]!;
+    checkRecordSize(r, stream, `records.${i + 1}.member.data`);
+    total += r.Data.length + Buffer.byteLength(r.PartitionKey);
+    entries[i] = { hashKey: hashKeyOf(r), partitionKey: r.PartitionKey, data: r.Data };
+  }
+  if (total > PUT_RECORDS_MAX_BYTES) throw invalidArgument('Records size exceeds 10 MB limit');
+  const outcomes = await ctx.store.putRecords(stream.uid, entries, ctx.clock.now());
+  return {
+    FailedRecordCount: 0,
+    Records: outcomes.map((o) => ({ SequenceNumber: sequenceNumber(o), ShardId: formatShardId(o.shardIndex) })),
+    ...encryption(stream),
+  };
+};
+
+export const getRecords: Operation = async (input: { ShardIterator: string; Limit?: number }, ctx) => {
+  const position = ctx.iterators.decode(input.ShardIterator);
+  if (!position) throw invalidArgument('Invalid ShardIterator.');
+  const now = ctx.clock.now();
+  if (now - position.issuedMs > ITERATOR_TTL_MS) {
+    throw expiredIterator(`Iterator expired. The iterator was created at time ${javaDate(position.issuedMs)} while right now it is ${javaDate(now)} which is further in the future than the tolerated delay of ${ITERATOR_TTL_MS} milliseconds.`);
+  }
+  const stream = await ctx.store.getStreamByUid(position.streamUid);
+  const shardId = formatShardId(position.shardIndex);
+  if (!stream) throw shardMissing(shardId, { name: 'unknown', account: ctx.account });
+  const shards = await ctx.store.listShards(stream.uid);
+  const shard = shards.find((s) => s.index === position.shardIndex);
+  if (!shard) throw shardMissing(shardId, stream);
+
+  const minArrivalMs = now - stream.retentionHours * 3_600_000;
+  const result = await ctx.store.readRecords(stream.uid, shard.index, {
+    fromCounter: position.counter, limit: input.Limit ?? GET_RECORDS_DEFAULT_LIMIT,
+    maxBytes: GET_RECORDS_MAX_BYTES, minArrivalMs,
+  });
+  const createdSec = Math.floor(shard.createdMs / 1000);
+  const records = result.records.map((r) => ({
+    SequenceNumber: formatSequenceNumber(createdSec, shard.index, r.counter),
+    ApproximateArrivalTimestamp: new Timestamp(r.arrivalMs),
+    Data: new Blob(r.data),
+    PartitionKey: r.partitionKey,
+    ...encryption(stream),
+  }));
+  const last = result.records[result.records.length - 1];
+  const next = last ? last.counter + 1 : position.counter;
+  const millisBehind = result.nextArrivalMs === undefined ? 0 : Math.max(0, now - result.nextArrivalMs);
+  if (shard.closedMs !== undefined && next > shard.lastCounter) {
+    // The end of a closed shard: no further iterator, and the children to continue with.
+    return { Records: records, MillisBehindLatest: millisBehind, ChildShards: childShardsView(shard.index, shards) };
+  }
+  return {
+    Records: records,
+    NextShardIterator: ctx.iterators.encode({ ...position, counter: next, issuedMs: now }),
+    MillisBehindLatest: millisBehind,
+  };
+};

@@ -1,0 +1,45 @@
+// AddTagsToStream, ListTagsForStream, RemoveTagsFromStream.
+import { invalidArgument } from '../core/errors.js';
+import type { Operation } from './context.js';
+import { findStream, type StreamTarget } from './stream-target.js';
+import { MAX_TAGS_PER_STREAM } from './streams.js';
+
+// Unicode letters, digits, white space and _ . / = + - % @ (the service's wording).
+const TAG_CHARACTERS = /^[\p{L}\p{N}\s_./=+\-%@]*$/u;
+
+/** Checks tag text the way the service does; `action` is "add tags to" or "remove tags from". */
+export function checkTagText(texts: string[], action: string, stream: { name: string; account: string }): void {
+  if (texts.some((t) => !TAG_CHARACTERS.test(t))) {
+    throw invalidArgument('Some tags contain invalid characters. Valid characters: Unicode letters, digits, white space, _ . / = + - % @.');
+  }
+  if (texts.some((t) => t.includes('%'))) {
+    throw invalidArgument(`Failed to ${action} stream ${stream.name} under account ${stream.account} because some tags contained illegal characters. The allowed characters are Unicode letters, white-spaces, '_',',','/','=','+','-','@'.`);
+  }
+}
+
+export const addTagsToStream: Operation = async (input: StreamTarget & { Tags: Record<string, string> }, ctx) => {
+  const stream = await findStream(input, ctx);
+  checkTagText([...Object.keys(input.Tags), ...Object.values(input.Tags)], 'add tags to', stream);
+  if (!(await ctx.store.addTags(stream.uid, input.Tags, MAX_TAGS_PER_STREAM))) {
+    throw invalidArgument(`Failed to add tags to stream ${stream.name} under account ${stream.account} because a given stream cannot have more than ${MAX_TAGS_PER_STREAM} tags associated with it.`);
+  }
+  return undefined;
+};
+
+export const removeTagsFromStream: Operation = async (input: StreamTarget & { TagKeys: string[] }, ctx) => {
+  const stream = await findStream(input, ctx);
+  checkTagText(input.TagKeys, 'remove tags from', stream);
+  await ctx.store.removeTags(stream.uid, input.TagKeys);
+  return undefined;
+};
+
+export const listTagsForStream: Operation = async (input: StreamTarget & { ExclusiveStartTagKey?: string; Limit?: number }, ctx) => {
+  const stream = await findStream(input, ctx);
+  const limit = input.Limit ?? MAX_TAGS_PER_STREAM;
+  const after = input.ExclusiveStartTagKey;
+  const all = Object.entries(await ctx.store.getTags(stream.uid))
+    .filter(([k]) => after === undefined || k > after)
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  const page = all.slice(0, limit);
+  return { Tags: page.map(([Key, Value]) => ({ Key, Value })), HasMoreTags: all.length > page.length };
+};

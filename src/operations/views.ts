@@ -1,0 +1,49 @@
+// How streams and shards look in responses.
+import { streamArn } from '../core/arn.js';
+import { formatSequenceNumber } from '../core/sequence-number.js';
+import { formatShardId } from '../core/shard-id.js';
+import { Timestamp } from '../core/values.js';
+import type { ShardState, StreamState } from '../storage/store.js';
+
+export function shardView(s: ShardState): object {
+  const createdSec = Math.floor(s.createdMs / 1000);
+  return {
+    ShardId: formatShardId(s.index),
+    ...(s.parentIndex !== undefined ? { ParentShardId: formatShardId(s.parentIndex) } : {}),
+    ...(s.adjacentParentIndex !== undefined ? { AdjacentParentShardId: formatShardId(s.adjacentParentIndex) } : {}),
+    HashKeyRange: { StartingHashKey: s.startHash.toString(), EndingHashKey: s.endHash.toString() },
+    SequenceNumberRange: {
+      StartingSequenceNumber: formatSequenceNumber(createdSec, s.index, 0),
+      ...(s.closedMs !== undefined ? { EndingSequenceNumber: formatSequenceNumber(createdSec, s.index, s.lastCounter) } : {}),
+    },
+  };
+}
+
+/** The shards that a closed shard's hash range passed to, as GetRecords reports them at its end. */
+export function childShardsView(parent: number, shards: ShardState[]): object[] {
+  return shards
+    .filter((s) => s.parentIndex === parent || s.adjacentParentIndex === parent)
+    .map((s) => ({
+      ShardId: formatShardId(s.index),
+      ParentShards: [s.parentIndex, s.adjacentParentIndex].filter((p): p is number => p !== undefined).map(formatShardId),
+      HashKeyRange: { StartingHashKey: s.startHash.toString(), EndingHashKey: s.endHash.toString() },
+    }));
+}
+
+export function arnOf(s: StreamState): string {
+  return streamArn(s);
+}
+
+export function encryptionView(s: StreamState): object {
+  return { EncryptionType: s.encryptionType, ...(s.keyId !== undefined ? { KeyId: s.keyId } : {}) };
+}
+
+export function summaryView(s: StreamState): object {
+  return {
+    StreamName: s.name,
+    StreamARN: arnOf(s),
+    StreamStatus: s.status,
+    StreamModeDetails: { StreamMode: s.mode },
+    StreamCreationTimestamp: new Timestamp(s.createdMs),
+  };
+}

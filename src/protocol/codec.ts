@@ -1,0 +1,59 @@
+// Body codecs: awsJson 1.1 and its CBOR variant (what the Java SDK v2, and so KCL, sends).
+// Requests are decoded to plain values for validate.ts; responses are plain objects whose blobs
+// and timestamps are Blob/Timestamp values (see core/values.ts).
+import { addExtension, Decoder, Encoder, Tag } from 'cbor-x';
+import { Blob, Timestamp } from '../core/values.js';
+import { TaggedTime } from './validate.js';
+
+export type Codec = 'json' | 'cbor';
+
+export const CONTENT_TYPES: Record<string, Codec> = {
+  'application/x-amz-json-1.1': 'json',
+  'application/x-amz-json-1.0': 'json',
+  'application/json': 'json',
+  'application/x-amz-cbor-1.1': 'cbor',
+};
+
+// Tag 1 is epoch seconds in RFC 8949, but the Java SDK writes epoch milliseconds under it;
+// keep the raw number and let validation decide by its size.
+addExtension({ Class: TaggedTime, tag: 1, encode: (t: TaggedTime, encode: (v: unknown) => Buffer) => encode(t.value), decode: (v: unknown) => new TaggedTime(v) });
+
+const cborDecoder = new Decoder({ useRecords: false, mapsAsObjects: true });
+const cborEncoder = new Encoder({ useRecords: false });
+
+export class BodyError extends Error {}
+
+/** The decoded body, or BodyError when it is not a readable object. An empty body reads as {}. */
+export function decodeBody(codec: Codec, body: Buffer): unknown {
+  if (body.length === 0) return {};
+  let value: unknown;
+  try {
+    value = codec === 'json' ? JSON.parse(body.toString('utf8')) : cborDecoder.decode(body);
+  } catch {
+    throw new BodyError('unreadable body');
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value) || value instanceof Uint8Array) {
+    throw new BodyError('body is not an object');
+  }
+  return value;
+}
+
+export function encodeBody(codec: Codec, value: object): Buffer {
+  if (codec === 'json') return Buffer.from(JSON.stringify(value), 'utf8');
+  return cborEncoder.encode(forCbor(value));
+}
+
+// CBOR wants byte strings for blobs, tag 1 + integer milliseconds for timestamps (what the Java
+// SDK parses), and integers written as integers: cbor-x would write large ones as floats.
+function forCbor(value: unknown): unknown {
+  if (value instanceof Blob) return value.bytes;
+  if (value instanceof Timestamp) return new Tag(BigInt(Math.round(value.ms)), 1);
+  if (typeof value === 'number') return Number.isInteger(value) && Math.abs(value) > 0xffffffff ? BigInt(value) : value;
+  if (Array.isArray(value)) return value.map(forCbor);
+  if (value !== null && typeof value === 'object' && !(value instanceof Uint8Array)) {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) out[k] = forCbor(v);
+    return out;
+  }
+  return value;
+}

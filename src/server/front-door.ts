@@ -1,0 +1,108 @@
+// The front door: every request passes here in a fixed order (method, content type, body, target,
+// authentication, input validation, operation) and leaves as an AWS-shaped response.
+import { randomBytes, randomUUID } from 'node:crypto';
+import type { IncomingHttpHeaders } from 'node:http';
+import { KinesisError } from '../core/errors.js';
+import type { Logger } from 'pino';
+import { OPERATIONS, type Services } from '../operations/index.js';
+import { BodyError, CONTENT_TYPES, decodeBody, encodeBody, type Codec } from '../protocol/codec.js';
+import { readInput, SerializationError } from '../protocol/validate.js';
+import { readCredentials } from './auth.js';
+
+const TARGET_PREFIX = 'Kinesis_20131202.';
+
+export interface Reply {
+  status: number;
+  headers: Record<string, string>;
+  body: Buffer;
+}
+
+export interface RawRequest {
+  method: string;
+  url: string;
+  headers: IncomingHttpHeaders;
+  body: Buffer;
+}
+
+/** Extra routes for tests and operators, outside the Kinesis API. */
+export type Extension = (request: RawRequest) => Promise<Reply | undefined>;
+
+function baseHeaders(): Record<string, string> {
+  return { 'x-amzn-requestid': randomUUID(), 'x-amz-id-2': randomBytes(72).toString('base64') };
+}
+
+function xmlError(status: number, type: string, message?: string): Reply {
+  const body = message === undefined ? `<${type}/>\n` : `<${type}>\n  <Message>${message}</Message>\n</${type}>\n`;
+  return { status, headers: baseHeaders(), body: Buffer.from(body) };
+}
+
+export function errorReply(codec: Codec, error: KinesisError): Reply {
+  const body: Record<string, string> = { __type: error.type };
+  if (error.message) body[error instanceof SerializationError ? 'Message' : 'message'] = error.message;
+  return {
+    status: error.status,
+    headers: { ...baseHeaders(), 'content-type': contentTypeOf(codec), 'x-amzn-errortype': error.type },
+    body: encodeBody(codec, body),
+  };
+}
+
+const contentTypeOf = (codec: Codec) => (codec === 'cbor' ? 'application/x-amz-cbor-1.1' : 'application/x-amz-json-1.1');
+
+export class FrontDoor {
+  constructor(
+    private readonly services: Services,
+    private readonly log: Logger,
+    private readonly extensions: Extension[] = [],
+  ) {}
+
+  async handle(request: RawRequest): Promise<Reply> {
+    for (const extension of this.extensions) {
+      const reply = await extension(request);
+      if (reply) return reply;
+    }
+    if (request.method !== 'POST') {
+      return xmlError(403, 'AccessDeniedException', 'Unable to determine service/operation name to be authorized');
+    }
+    const mediaType = (request.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+    const codec = CONTENT_TYPES[mediaType];
+    const target = String(request.headers['x-amz-target'] ?? '');
+    if (!codec) {
+      if (!/^[^.]+\.[^.]+$/.test(target)) {
+        return xmlError(403, 'AccessDeniedException', 'Unable to determine service/operation name to be authorized');
+      }
+      return xmlError(404, 'UnknownOperationException');
+    }
+    const contentType = contentTypeOf(codec);
+    let body: unknown;
+    try {
+      body = decodeBody(codec, request.body);
+    } catch (err) {
+      if (err instanceof BodyError) return errorReply(codec, new SerializationError());
+      throw err;
+    }
+    const name = target.startsWith(TARGET_PREFIX) ? target.slice(TARGET_PREFIX.length) : '';
+    const operation = Object.hasOwn(OPERATIONS, name) ? OPERATIONS[name] : undefined;
+    if (!operation) return errorReply(codec, new KinesisError('UnknownOperationException', ''));
+    try {
+      const url = new URL(request.url, 'http://localhost');
+      const credentials = readCredentials(request.headers, url.searchParams);
+      const account = credentials.accessKeyId && /^\d{12}$/.test(credentials.accessKeyId)
+        ? credentials.accessKeyId : this.services.config.accountId;
+      const region = credentials.region ?? this.services.config.region;
+      const input = readInput(name, body);
+      const output = await operation(input, { ...this.services, account, region });
+      return {
+        status: 200,
+        headers: { ...baseHeaders(), 'content-type': contentType },
+        body: output === undefined ? Buffer.alloc(0) : encodeBody(codec, output),
+      };
+    } catch (err) {
+      if (err instanceof KinesisError) {
+        this.log.debug({ operation: name, error: err.type, message: err.message }, 'request refused');
+        return errorReply(codec, err);
+      }
+      this.log.error({ err, operation: name }, 'internal failure');
+      return errorReply(codec, new KinesisError('InternalFailure', '', 500));
+    }
+  }
+}

@@ -1,0 +1,407 @@
+// The embedded engine: SQLite through better-sqlite3, in WAL mode, one file in the data directory
+// (or in memory). One process owns the file (exclusive locking), so the engine may keep the
+// routing table and shard counters in memory and only write what changed.
+import { randomBytes } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import type {
+  ChangeOutcome, CreateOutcome, NewStream, PendingChange, PutOutcome, ReadRequest, ReadResult, RecordEntry,
+  ShardSpec, ShardState, Store, StoredRecord, StreamKey, StreamState, StreamStatus,
+} from '../store.js';
+import { COUNTER_BITS, COUNTER_MASK, MIGRATIONS } from './schema.js';
+
+interface StreamRow {
+  uid: number; account: string; region: string; name: string; status: string; created_ms: number;
+  retention_hours: number; mode: string; max_record_kib: number; encryption_type: string; key_id: string | null;
+  shard_metrics: string; pending: string | null; pending_due_ms: number | null;
+}
+
+interface ShardRow {
+  uid: number; idx: number; created_ms: number; start_hash: string; end_hash: string; parent_idx: number | null;
+  adjacent_parent_idx: number | null; closed_ms: number | null; last_counter: number;
+}
+
+/** What the engine keeps in memory per shard, so that a write needs no reads. */
+interface LiveShard {
+  uid: number;
+  index: number;
+  createdMs: number;
+  startHash: bigint;
+  endHash: bigint;
+  closed: boolean;
+  lastCounter: number;
+  lastArrivalMs: number;
+}
+
+interface LiveStream {
+  /** Open shards sorted by starting hash key. */
+  open: LiveShard[];
+  byIndex: Map<number, LiveShard>;
+}
+
+const TRIM_BATCH = 2000;
+
+export interface SqliteOptions {
+  /** A directory to keep data in, or undefined for memory only. */
+  dataDir?: string;
+}
+
+export class SqliteStore implements Store {
+  private readonly db: Database.Database;
+  private readonly live = new Map<number, LiveStream>();
+  private readonly stmt: ReturnType<SqliteStore['prepare']>;
+
+  constructor(options: SqliteOptions) {
+    let file = ':memory:';
+    if (options.dataDir) {
+      mkdirSync(options.dataDir, { recursive: true });
+      file = join(options.dataDir, 'sluice.db');
+    }
+    this.db = new Database(file);
+    this.db.pragma('journal_mode = WAL');
+    // WAL with synchronous=NORMAL: a committed write is in the OS before we answer, so it survives
+    // the process being killed; an fsync per commit would only add power-loss safety.
+    this.db.pragma('synchronous = NORMAL');
+    this.db.pragma('locking_mode = EXCLUSIVE');
+    this.db.pragma('cache_size = -65536');
+    this.migrate();
+    this.stmt = this.prepare();
+  }
+
+  private migrate(): void {
+    const version = this.db.pragma('user_version', { simple: true }) as number;
+    for (let v = version; v < MIGRATIONS.length; v++) {
+      this.db.transaction(() => {
+        this.db.exec(MIGRATIONS[v]!);
+        this.db.pragma(`user_version = ${v + 1}`);
+      })();
+    }
+  }
+
+  private prepare() {
+    const db = this.db;
+    return {
+      getMeta: db.prepare<[string], { value: Buffer }>('SELECT value FROM meta WHERE key = ?'),
+      putMeta: db.prepare('INSERT OR IGNORE INTO meta (key, value) VALUES (?, ?)'),
+      streamByKey: db.prepare<[string, string, string], StreamRow>('SELECT * FROM streams WHERE account = ? AND region = ? AND name = ?'),
+      streamByUid: db.prepare<[number], StreamRow>('SELECT * FROM streams WHERE uid = ?'),
+      listStreams: db.prepare<[string, string, string, number], StreamRow>(
+        'SELECT * FROM streams WHERE account = ? AND region = ? AND name > ? ORDER BY name LIMIT ?'),
+      openShardCount: db.prepare<[string, string], { n: number }>(
+        `SELECT count(*) AS n FROM shards s JOIN streams t ON t.uid = s.stream_uid
+         WHERE t.account = ? AND t.region = ? AND s.closed_ms IS NULL`),
+      insertStream: db.prepare(
+        `INSERT INTO streams (account, region, name, status, created_ms, retention_hours, mode, max_record_kib,
+          next_shard_index, pending, pending_due_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+      insertShard: db.prepare(
+        `INSERT INTO shards (stream_uid, idx, created_ms, start_hash, end_hash, parent_idx, adjacent_parent_idx)
+         VALUES (?, ?, ?, ?, ?, ?, ?)`),
+      shards: db.prepare<[number], ShardRow>('SELECT * FROM shards WHERE stream_uid = ? ORDER BY idx'),
+      setStatus: db.prepare('UPDATE streams SET status = ?, pending = ?, pending_due_ms = ? WHERE uid = ?'),
+      due: db.prepare<[number], StreamRow>('SELECT * FROM streams WHERE pending_due_ms <= ? ORDER BY pending_due_ms'),
+      nextShardIndex: db.prepare<[number], { next_shard_index: number }>('SELECT next_shard_index FROM streams WHERE uid = ?'),
+      setNextShardIndex: db.prepare('UPDATE streams SET next_shard_index = ? WHERE uid = ?'),
+      closeShard: db.prepare('UPDATE shards SET closed_ms = ? WHERE stream_uid = ? AND idx = ?'),
+      deleteShardRow: db.prepare('DELETE FROM shards WHERE uid = ?'),
+      deleteStreamShards: db.prepare('DELETE FROM shards WHERE stream_uid = ?'),
+      deleteStreamTags: db.prepare('DELETE FROM tags WHERE stream_uid = ?'),
+      deleteStream: db.prepare('DELETE FROM streams WHERE uid = ?'),
+      tags: db.prepare<[number], { key: string; value: string }>('SELECT key, value FROM tags WHERE stream_uid = ? ORDER BY key'),
+      tagCount: db.prepare<[number], { n: number }>('SELECT count(*) AS n FROM tags WHERE stream_uid = ?'),
+      hasTag: db.prepare<[number, string], { n: number }>('SELECT 1 AS n FROM tags WHERE stream_uid = ? AND key = ?'),
+      putTag: db.prepare('INSERT INTO tags (stream_uid, key, value) VALUES (?, ?, ?) ON CONFLICT (stream_uid, key) DO UPDATE SET value = excluded.value'),
+      removeTag: db.prepare('DELETE FROM tags WHERE stream_uid = ? AND key = ?'),
+      insertRecord: db.prepare('INSERT INTO records (key, arrival_ms, partition_key, data) VALUES (?, ?, ?, ?)'),
+      setLastCounter: db.prepare('UPDATE shards SET last_counter = ? WHERE uid = ?'),
+      readRange: db.prepare<[bigint, bigint, number, number], StoredRecordRow>(
+        `SELECT key & ${COUNTER_MASK} AS counter, arrival_ms, partition_key, data FROM records
+         WHERE key >= ? AND key <= ? AND arrival_ms >= ? ORDER BY key LIMIT ?`),
+      firstAtTime: db.prepare<[bigint, bigint, number], { counter: number }>(
+        `SELECT key & ${COUNTER_MASK} AS counter FROM records WHERE key >= ? AND key <= ? AND arrival_ms >= ? ORDER BY key LIMIT 1`),
+      lastArrival: db.prepare<[bigint, bigint], { arrival_ms: number }>(
+        'SELECT arrival_ms FROM records WHERE key >= ? AND key <= ? ORDER BY key DESC LIMIT 1'),
+      oldest: db.prepare<[bigint, bigint, number], { key: bigint; arrival_ms: number }>(
+        'SELECT key, arrival_ms FROM records WHERE key >= ? AND key <= ? ORDER BY key LIMIT ?').safeIntegers(true),
+      deleteRange: db.prepare('DELETE FROM records WHERE key >= ? AND key <= ?'),
+      allStreams: db.prepare<[], StreamRow>('SELECT * FROM streams'),
+    };
+  }
+
+  async secret(): Promise<Buffer> {
+    this.stmt.putMeta.run('secret', randomBytes(32));
+    return this.stmt.getMeta.get('secret')!.value;
+  }
+
+  async createStream(s: NewStream, shardLimit: number): Promise<CreateOutcome> {
+    return this.db.transaction((): CreateOutcome => {
+      if (this.stmt.streamByKey.get(s.account, s.region, s.name)) return { ok: false, reason: 'exists' };
+      const openShards = this.stmt.openShardCount.get(s.account, s.region)!.n;
+      if (openShards + s.shards.length > shardLimit) return { ok: false, reason: 'shard-limit', openShards };
+      const info = this.stmt.insertStream.run(s.account, s.region, s.name, s.status, s.createdMs, s.retentionHours,
+        s.mode, s.maxRecordSizeKiB, s.shards.length, encodePending(s.pending), s.pendingDueMs ?? null);
+      const uid = Number(info.lastInsertRowid);
+      s.shards.forEach((spec, i) => this.insertShard(uid, i, s.createdMs, spec));
+      for (const [k, v] of Object.entries(s.tags)) this.stmt.putTag.run(uid, k, v);
+      return { ok: true, uid };
+    })();
+  }
+
+  private insertShard(streamUid: number, index: number, createdMs: number, spec: ShardSpec): void {
+    this.stmt.insertShard.run(streamUid, index, createdMs, spec.startHash.toString(), spec.endHash.toString(),
+      spec.parentIndex ?? null, spec.adjacentParentIndex ?? null);
+  }
+
+  async getStream(key: StreamKey): Promise<StreamState | undefined> {
+    const row = this.stmt.streamByKey.get(key.account, key.region, key.name);
+    return row && toStream(row);
+  }
+
+  async getStreamByUid(uid: number): Promise<StreamState | undefined> {
+    const row = this.stmt.streamByUid.get(uid);
+    return row && toStream(row);
+  }
+
+  async listStreams(account: string, region: string, afterName: string | undefined, limit: number): Promise<StreamState[]> {
+    return this.stmt.listStreams.all(account, region, afterName ?? '', limit).map(toStream);
+  }
+
+  async countOpenShards(account: string, region: string): Promise<number> {
+    return this.stmt.openShardCount.get(account, region)!.n;
+  }
+
+  async listShards(uid: number): Promise<ShardState[]> {
+    const live = this.liveStream(uid);
+    return this.stmt.shards.all(uid).map((r) => ({
+      index: r.idx,
+      createdMs: r.created_ms,
+      startHash: BigInt(r.start_hash),
+      endHash: BigInt(r.end_hash),
+      ...(r.parent_idx !== null ? { parentIndex: r.parent_idx } : {}),
+      ...(r.adjacent_parent_idx !== null ? { adjacentParentIndex: r.adjacent_parent_idx } : {}),
+      ...(r.closed_ms !== null ? { closedMs: r.closed_ms } : {}),
+      lastCounter: live.byIndex.get(r.idx)?.lastCounter ?? r.last_counter,
+    }));
+  }
+
+  async beginChange(uid: number, status: StreamStatus, change: PendingChange, dueMs: number,
+    allowed: StreamStatus[] = ['ACTIVE']): Promise<ChangeOutcome> {
+    return this.db.transaction((): ChangeOutcome => {
+      const row = this.stmt.streamByUid.get(uid);
+      if (!row || !allowed.includes(row.status as StreamStatus)) {
+        return { ok: false, status: row?.status as StreamStatus | undefined };
+      }
+      this.stmt.setStatus.run(status, encodePending(change), dueMs, uid);
+      return { ok: true };
+    })();
+  }
+
+  async completeDueChanges(nowMs: number): Promise<number> {
+    const due = this.stmt.due.all(nowMs);
+    for (const row of due) {
+      const change = decodePending(row.pending);
+      this.db.transaction(() => {
+        if (!change || change.kind === 'activate') {
+          this.stmt.setStatus.run('ACTIVE', null, null, row.uid);
+        } else if (change.kind === 'delete') {
+          this.dropStream(row.uid);
+        } else {
+          let next = this.stmt.nextShardIndex.get(row.uid)!.next_shard_index;
+          for (const index of change.close) this.stmt.closeShard.run(nowMs, row.uid, index);
+          for (const spec of change.open) this.insertShard(row.uid, next++, nowMs, spec);
+          this.stmt.setNextShardIndex.run(next, row.uid);
+          this.stmt.setStatus.run('ACTIVE', null, null, row.uid);
+        }
+      })();
+      this.live.delete(row.uid);
+    }
+    return due.length;
+  }
+
+  private dropStream(uid: number): void {
+    for (const shard of this.stmt.shards.all(uid)) {
+      const [lo, hi] = keyRange(shard.uid);
+      this.stmt.deleteRange.run(lo, hi);
+    }
+    this.stmt.deleteStreamShards.run(uid);
+    this.stmt.deleteStreamTags.run(uid);
+    this.stmt.deleteStream.run(uid);
+  }
+
+  async getTags(uid: number): Promise<Record<string, string>> {
+    const out: Record<string, string> = {};
+    for (const { key, value } of this.stmt.tags.all(uid)) out[key] = value;
+    return out;
+  }
+
+  async addTags(uid: number, tags: Record<string, string>, maxTags: number): Promise<boolean> {
+    return this.db.transaction(() => {
+      let count = this.stmt.tagCount.get(uid)!.n;
+      for (const key of Object.keys(tags)) if (!this.stmt.hasTag.get(uid, key)) count++;
+      if (count > maxTags) return false;
+      for (const [k, v] of Object.entries(tags)) this.stmt.putTag.run(uid, k, v);
+      return true;
+    })();
+  }
+
+  async removeTags(uid: number, keys: string[]): Promise<void> {
+    this.db.transaction(() => {
+      for (const key of keys) this.stmt.removeTag.run(uid, key);
+    })();
+  }
+
+  /** The open shards of a stream, loaded once and kept until a change to its shards. */
+  private liveStream(uid: number): LiveStream {
+    let live = this.live.get(uid);
+    if (live) return live;
+    const byIndex = new Map<number, LiveShard>();
+    for (const r of this.stmt.shards.all(uid)) {
+      const [lo, hi] = keyRange(r.uid);
+      byIndex.set(r.idx, {
+        uid: r.uid, index: r.idx, createdMs: r.created_ms, startHash: BigInt(r.start_hash), endHash: BigInt(r.end_hash),
+        closed: r.closed_ms !== null, lastCounter: r.last_counter, lastArrivalMs: this.stmt.lastArrival.get(lo, hi)?.arrival_ms ?? 0,
+      });
+    }
+    const open = [...byIndex.values()].filter((s) => !s.closed).sort((a, b) => (a.startHash < b.startHash ? -1 : 1));
+    live = { open, byIndex };
+    this.live.set(uid, live);
+    return live;
+  }
+
+  async putRecords(uid: number, records: RecordEntry[], nowMs: number): Promise<PutOutcome[]> {
+    const live = this.liveStream(uid);
+    const touched = new Set<LiveShard>();
+    const before = new Map<LiveShard, [number, number]>();
+    const outcomes: PutOutcome[] = new Array(records.length);
+    try {
+      this.db.transaction(() => {
+        for (let i = 0; i < records.length; i++) {
+          const record = records[i]!;
+          const shard = route(live.open, record.hashKey);
+          if (!before.has(shard)) before.set(shard, [shard.lastCounter, shard.lastArrivalMs]);
+          const counter = ++shard.lastCounter;
+          // Arrival times never go backwards within a shard, so AT_TIMESTAMP and trimming can rely on order.
+          if (nowMs > shard.lastArrivalMs) shard.lastArrivalMs = nowMs;
+          this.stmt.insertRecord.run((BigInt(shard.uid) << COUNTER_BITS) | BigInt(counter), shard.lastArrivalMs,
+            record.partitionKey, record.data);
+          touched.add(shard);
+          outcomes[i] = { shardIndex: shard.index, shardCreatedMs: shard.createdMs, counter };
+        }
+        for (const shard of touched) this.stmt.setLastCounter.run(shard.lastCounter, shard.uid);
+      })();
+    } catch (err) {
+      for (const [shard, [counter, arrival]] of before) {
+        shard.lastCounter = counter;
+        shard.lastArrivalMs = arrival;
+      }
+      throw err;
+    }
+    return outcomes;
+  }
+
+  async readRecords(uid: number, shardIndex: number, req: ReadRequest): Promise<ReadResult> {
+    const shard = this.liveStream(uid).byIndex.get(shardIndex);
+    if (!shard) return { records: [] };
+    const [lo, hi] = keyRange(shard.uid);
+    const from = lo | BigInt(Math.max(0, req.fromCounter));
+    const rows = this.stmt.readRange.all(from, hi, req.minArrivalMs, req.limit + 1);
+    const records: StoredRecord[] = [];
+    let bytes = 0;
+    let nextArrivalMs: number | undefined;
+    for (const row of rows) {
+      const size = row.data.length + Buffer.byteLength(row.partition_key);
+      if (records.length === req.limit || (records.length > 0 && bytes + size > req.maxBytes)) {
+        nextArrivalMs = row.arrival_ms;
+        break;
+      }
+      bytes += size;
+      records.push({ counter: row.counter, arrivalMs: row.arrival_ms, partitionKey: row.partition_key, data: row.data });
+    }
+    return nextArrivalMs === undefined ? { records } : { records, nextArrivalMs };
+  }
+
+  async counterAtTime(uid: number, shardIndex: number, atMs: number): Promise<number> {
+    const shard = this.liveStream(uid).byIndex.get(shardIndex);
+    if (!shard) return 0;
+    const [lo, hi] = keyRange(shard.uid);
+    return this.stmt.firstAtTime.get(lo, hi, atMs)?.counter ?? shard.lastCounter + 1;
+  }
+
+  async trimExpired(nowMs: number): Promise<void> {
+    for (const stream of this.stmt.allStreams.all()) {
+      const cutoff = nowMs - stream.retention_hours * 3_600_000;
+      for (const shard of this.stmt.shards.all(stream.uid)) {
+        const [lo, hi] = keyRange(shard.uid);
+        // Arrival times rise with the key inside a shard: the expired records are a prefix.
+        const head = this.stmt.oldest.all(lo, hi, TRIM_BATCH);
+        let last: bigint | undefined;
+        for (const row of head) {
+          if (Number(row.arrival_ms) >= cutoff) break;
+          last = row.key;
+        }
+        if (last !== undefined) this.stmt.deleteRange.run(lo, last);
+        const emptied = head.length === 0 || (last === head[head.length - 1]!.key && head.length < TRIM_BATCH);
+        if (shard.closed_ms !== null && shard.closed_ms < cutoff && emptied) {
+          this.stmt.deleteShardRow.run(shard.uid);
+          this.live.delete(stream.uid);
+        }
+      }
+    }
+  }
+
+  async close(): Promise<void> {
+    this.db.close();
+  }
+}
+
+interface StoredRecordRow {
+  counter: number;
+  arrival_ms: number;
+  partition_key: string;
+  data: Buffer;
+}
+
+function keyRange(shardUid: number): [bigint, bigint] {
+  const lo = BigInt(shardUid) << COUNTER_BITS;
+  return [lo, lo | COUNTER_MASK];
+}
+
+function route(open: LiveShard[], hash: bigint): LiveShard {
+  let lo = 0;
+  let hi = open.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    const s = open[mid]!;
+    if (hash < s.startHash) hi = mid - 1;
+    else if (hash > s.endHash) lo = mid + 1;
+    else return s;
+  }
+  throw new Error(`no open shard holds hash key ${hash}`);
+}
+
+function toStream(r: StreamRow): StreamState {
+  const pending = decodePending(r.pending);
+  return {
+    uid: r.uid, account: r.account, region: r.region, name: r.name, status: r.status as StreamStatus,
+    createdMs: r.created_ms, retentionHours: r.retention_hours, mode: r.mode as StreamState['mode'],
+    maxRecordSizeKiB: r.max_record_kib, encryptionType: r.encryption_type as StreamState['encryptionType'],
+    ...(r.key_id !== null ? { keyId: r.key_id } : {}),
+    shardLevelMetrics: JSON.parse(r.shard_metrics) as string[],
+    ...(pending ? { pending } : {}),
+    ...(r.pending_due_ms !== null ? { pendingDueMs: r.pending_due_ms } : {}),
+  };
+}
+
+function encodePending(change: PendingChange | undefined): string | null {
+  if (!change) return null;
+  return JSON.stringify(change, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v));
+}
+
+function decodePending(text: string | null): PendingChange | undefined {
+  if (!text) return undefined;
+  const change = JSON.parse(text) as PendingChange;
+  if (change.kind === 'reshard') {
+    change.open = change.open.map((s) => ({ ...s, startHash: BigInt(s.startHash), endHash: BigInt(s.endHash) }));
+  }
+  return change;
+}

@@ -1,0 +1,58 @@
+// The embedded engine's schema, as versioned migrations applied in order (PRAGMA user_version).
+//
+// Records live in one table keyed by a single integer: the shard's uid in the high bits and the
+// shard's counter in the low 40 bits. A shard's records are therefore one contiguous, ordered
+// range of the table's own B-tree: reads are range scans and trimming is a range delete.
+
+export const COUNTER_BITS = 40n;
+export const COUNTER_MASK = (1n << COUNTER_BITS) - 1n;
+
+export const MIGRATIONS: string[] = [
+  `
+  CREATE TABLE meta (key TEXT PRIMARY KEY, value BLOB NOT NULL);
+  CREATE TABLE streams (
+    uid INTEGER PRIMARY KEY AUTOINCREMENT,
+    account TEXT NOT NULL,
+    region TEXT NOT NULL,
+    name TEXT NOT NULL,
+    status TEXT NOT NULL,
+    created_ms INTEGER NOT NULL,
+    retention_hours INTEGER NOT NULL,
+    mode TEXT NOT NULL,
+    max_record_kib INTEGER NOT NULL,
+    encryption_type TEXT NOT NULL DEFAULT 'NONE',
+    key_id TEXT,
+    shard_metrics TEXT NOT NULL DEFAULT '[]',
+    next_shard_index INTEGER NOT NULL,
+    pending TEXT,
+    pending_due_ms INTEGER,
+    UNIQUE (account, region, name)
+  );
+  CREATE INDEX streams_pending ON streams (pending_due_ms) WHERE pending_due_ms IS NOT NULL;
+  CREATE TABLE shards (
+    uid INTEGER PRIMARY KEY AUTOINCREMENT,
+    stream_uid INTEGER NOT NULL,
+    idx INTEGER NOT NULL,
+    created_ms INTEGER NOT NULL,
+    start_hash TEXT NOT NULL,
+    end_hash TEXT NOT NULL,
+    parent_idx INTEGER,
+    adjacent_parent_idx INTEGER,
+    closed_ms INTEGER,
+    last_counter INTEGER NOT NULL DEFAULT 0,
+    UNIQUE (stream_uid, idx)
+  );
+  CREATE TABLE tags (
+    stream_uid INTEGER NOT NULL,
+    key TEXT NOT NULL,
+    value TEXT NOT NULL,
+    PRIMARY KEY (stream_uid, key)
+  ) WITHOUT ROWID;
+  CREATE TABLE records (
+    key INTEGER PRIMARY KEY,
+    arrival_ms INTEGER NOT NULL,
+    partition_key TEXT NOT NULL,
+    data BLOB NOT NULL
+  );
+  `,
+];

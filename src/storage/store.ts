@@ -1,0 +1,146 @@
+// The storage interface. Every engine (embedded SQLite; PostgreSQL for several nodes) implements it,
+// and the operations never know which one they have. Its contract carries what must hold even with
+// several server processes on one store: a stream's name is unique per account and region; a
+// shard's counters are assigned without gaps or repeats in commit order; a pending change (create,
+// delete, reshard) is applied exactly once and atomically, so a write never lands in a closed shard.
+// The store never formats an AWS error: it returns outcomes for the operations to word.
+
+export type StreamStatus = 'CREATING' | 'DELETING' | 'ACTIVE' | 'UPDATING';
+export type StreamMode = 'PROVISIONED' | 'ON_DEMAND';
+
+export interface StreamKey {
+  account: string;
+  region: string;
+  name: string;
+}
+
+/** A new shard, as a reshard or CreateStream defines it. */
+export interface ShardSpec {
+  startHash: bigint;
+  endHash: bigint;
+  parentIndex?: number;
+  adjacentParentIndex?: number;
+}
+
+/** What completes when a stream's transition is due. */
+export type PendingChange =
+  | { kind: 'activate' }
+  | { kind: 'delete' }
+  | { kind: 'reshard'; close: number[]; open: ShardSpec[] };
+
+export interface StreamState extends StreamKey {
+  /** Unique for the life of the store: a stream created again under the same name gets a new one. */
+  uid: number;
+  status: StreamStatus;
+  createdMs: number;
+  retentionHours: number;
+  mode: StreamMode;
+  maxRecordSizeKiB: number;
+  encryptionType: 'NONE' | 'KMS';
+  keyId?: string;
+  shardLevelMetrics: string[];
+  pending?: PendingChange;
+  pendingDueMs?: number;
+}
+
+export interface ShardState {
+  index: number;
+  createdMs: number;
+  startHash: bigint;
+  endHash: bigint;
+  parentIndex?: number;
+  adjacentParentIndex?: number;
+  /** Set once the shard is closed by a reshard. */
+  closedMs?: number;
+  /** The last counter handed out (0 before the first record); a closed shard ends there. */
+  lastCounter: number;
+}
+
+export interface NewStream extends StreamKey {
+  createdMs: number;
+  retentionHours: number;
+  mode: StreamMode;
+  maxRecordSizeKiB: number;
+  shards: ShardSpec[];
+  tags: Record<string, string>;
+  status: StreamStatus;
+  pending?: PendingChange;
+  pendingDueMs?: number;
+}
+
+export type CreateOutcome =
+  | { ok: true; uid: number }
+  | { ok: false; reason: 'exists' }
+  | { ok: false; reason: 'shard-limit'; openShards: number };
+
+export interface RecordEntry {
+  hashKey: bigint;
+  partitionKey: string;
+  data: Buffer;
+}
+
+export interface PutOutcome {
+  shardIndex: number;
+  shardCreatedMs: number;
+  counter: number;
+}
+
+export interface StoredRecord {
+  counter: number;
+  arrivalMs: number;
+  partitionKey: string;
+  data: Buffer;
+}
+
+export interface ReadRequest {
+  /** First counter to return, inclusive. */
+  fromCounter: number;
+  limit: number;
+  maxBytes: number;
+  /** Records that arrived before this are past retention and never returned. */
+  minArrivalMs: number;
+}
+
+export interface ReadResult {
+  records: StoredRecord[];
+  /** Arrival time of the first record after those returned, if one exists. */
+  nextArrivalMs?: number;
+}
+
+export type ChangeOutcome = { ok: true } | { ok: false; status: StreamStatus | undefined };
+
+export interface Store {
+  /** The secret that authenticates iterators and tokens; made once, kept with the data. */
+  secret(): Promise<Buffer>;
+
+  createStream(stream: NewStream, shardLimit: number): Promise<CreateOutcome>;
+  getStream(key: StreamKey): Promise<StreamState | undefined>;
+  getStreamByUid(uid: number): Promise<StreamState | undefined>;
+  /** Streams of an account and region sorted by name, starting after `afterName`. */
+  listStreams(account: string, region: string, afterName: string | undefined, limit: number): Promise<StreamState[]>;
+  countOpenShards(account: string, region: string): Promise<number>;
+  listShards(uid: number): Promise<ShardState[]>;
+
+  /**
+   * Moves an ACTIVE stream into `status` with a change that completes at `dueMs`.
+   * Fails, with the status found, when the stream is not ACTIVE (or is gone).
+   */
+  beginChange(uid: number, status: StreamStatus, change: PendingChange, dueMs: number, allowed?: StreamStatus[]): Promise<ChangeOutcome>;
+  /** Applies every pending change due at `nowMs`; returns how many were applied. */
+  completeDueChanges(nowMs: number): Promise<number>;
+
+  getTags(uid: number): Promise<Record<string, string>>;
+  /** Adds or overwrites tags; refuses (false) when the stream would hold more than maxTags. */
+  addTags(uid: number, tags: Record<string, string>, maxTags: number): Promise<boolean>;
+  removeTags(uid: number, keys: string[]): Promise<void>;
+
+  /** Routes each record to the open shard whose range holds its hash key and appends it. */
+  putRecords(uid: number, records: RecordEntry[], nowMs: number): Promise<PutOutcome[]>;
+  readRecords(uid: number, shardIndex: number, request: ReadRequest): Promise<ReadResult>;
+  /** The counter of the first record that arrived at or after `atMs`, or the next one to be written. */
+  counterAtTime(uid: number, shardIndex: number, atMs: number): Promise<number>;
+
+  /** Deletes records past their stream's retention, and closed shards that hold nothing any more. */
+  trimExpired(nowMs: number): Promise<void>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,158 @@
+// Test helpers: real Sluice processes on free ports, real SDK clients, raw HTTP requests.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import http from 'node:http';
+import http2 from 'node:http2';
+import { tmpdir } from 'node:os';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { KinesisClient } from '@aws-sdk/client-kinesis';
+import { NodeHttpHandler } from '@smithy/node-http-handler';
+
+const CLI = join(dirname(fileURLToPath(import.meta.url)), '..', 'dist', 'cli.js');
+export const CREDENTIALS = { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secret' };
+export const ACCOUNT = '000000000000';
+export const REGION = 'us-east-1';
+
+export function tempDir(prefix = 'sluice-test-') {
+  return mkdtempSync(join(tmpdir(), prefix));
+}
+
+/**
+ * Starts `node dist/cli.js` on a free port. Options: dataDir (default: a new temp dir), inMemory,
+ * args (extra flags). Lifecycle delays default to 0 and the test clock is on.
+ */
+export async function startServer(options = {}) {
+  const dataDir = options.dataDir ?? tempDir();
+  const args = [CLI, '--host', '127.0.0.1', '--port', '0', '--log-level', options.logLevel ?? 'warn', '--test-clock',
+    '--create-stream-ms', '0', '--delete-stream-ms', '0', '--update-stream-ms', '0'];
+  if (options.inMemory) args.push('--in-memory');
+  else args.push('--data-dir', dataDir);
+  args.push(...(options.args ?? []));
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (d) => { stderr += d; });
+  const endpoint = await new Promise((resolve, reject) => {
+    let out = '';
+    const timer = setTimeout(() => reject(new Error(`server did not start: ${stderr}`)), 10_000);
+    child.stdout.on('data', (d) => {
+      out += d;
+      const m = /listening on (http:\/\/[^\s]+)/.exec(out);
+      if (m) { clearTimeout(timer); resolve(m[1]); }
+    });
+    child.once('exit', (code) => { clearTimeout(timer); reject(new Error(`server exited with ${code}: ${stderr}`)); });
+  });
+  const clients = [];
+  const server = {
+    endpoint, dataDir, child,
+    get stderr() { return stderr; },
+    /** An SDK v3 client in its default configuration (HTTP/2 for Kinesis). */
+    client(extra = {}) {
+      const c = new KinesisClient({ endpoint, region: REGION, credentials: CREDENTIALS, maxAttempts: 1, ...extra });
+      clients.push(c);
+      return c;
+    },
+    /** An SDK v3 client over HTTP/1.1. */
+    http1Client(extra = {}) {
+      return server.client({ requestHandler: new NodeHttpHandler({ httpAgent: new http.Agent({ keepAlive: true }) }), ...extra });
+    },
+    /** Moves the server's clock forward and runs its due background work. */
+    async advanceClock(ms) {
+      const res = await fetch(`${endpoint}/_sluice/clock`, { method: 'POST', body: JSON.stringify({ advanceMs: ms }) });
+      return (await res.json()).now;
+    },
+    async stop() {
+      for (const c of clients) c.destroy();
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill('SIGTERM');
+      await exited;
+    },
+    async kill9() {
+      for (const c of clients) c.destroy();
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill('SIGKILL');
+      await exited;
+    },
+    cleanup() {
+      if (!options.dataDir) rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+  return server;
+}
+
+const SIGNED = {
+  authorization: 'AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20150830/us-east-1/kinesis/aws4_request, SignedHeaders=host;x-amz-date, Signature=abc',
+  'x-amz-date': '20150830T123600Z',
+};
+
+/**
+ * A raw HTTP/1.1 request. `target` is the operation name (prefixed automatically) or null;
+ * body is an object (encoded as JSON), a string or a Buffer. Returns { status, headers, body, json }.
+ */
+export function rawRequest(endpoint, { target, body = '{}', headers = {}, method = 'POST', contentType = 'application/x-amz-json-1.1', signed = true, path = '/' } = {}) {
+  const url = new URL(path, endpoint);
+  const payload = Buffer.isBuffer(body) ? body : Buffer.from(typeof body === 'string' ? body : JSON.stringify(body));
+  const h = { ...(signed ? SIGNED : {}), ...(contentType ? { 'content-type': contentType } : {}), ...headers };
+  if (target) h['x-amz-target'] = target.includes('.') ? target : `Kinesis_20131202.${target}`;
+  return new Promise((resolve, reject) => {
+    const req = http.request(url, { method, headers: { ...h, 'content-length': payload.length } }, (res) => {
+      const chunks = [];
+      res.on('data', (c) => chunks.push(c));
+      res.on('end', () => {
+        const buf = Buffer.concat(chunks);
+        let json;
+        try { json = JSON.parse(buf.toString()); } catch { json = undefined; }
+        resolve({ status: res.statusCode, headers: res.headers, body: buf, json });
+      });
+    });
+    req.on('error', reject);
+    req.end(payload);
+  });
+}
+
+/** The same over cleartext HTTP/2 with prior knowledge. */
+export function rawH2Request(endpoint, { target, body = '{}', contentType = 'application/x-amz-json-1.1' } = {}) {
+  return new Promise((resolve, reject) => {
+    const session = http2.connect(endpoint);
+    session.on('error', reject);
+    const payload = Buffer.isBuffer(body) ? body : Buffer.from(typeof body === 'string' ? body : JSON.stringify(body));
+    const req = session.request({ ':method': 'POST', ':path': '/', 'content-type': contentType, 'x-amz-target': `Kinesis_20131202.${target}`, ...SIGNED });
+    let headers;
+    const chunks = [];
+    req.on('response', (h) => { headers = h; });
+    req.on('data', (c) => chunks.push(c));
+    req.on('end', () => {
+      session.close();
+      const buf = Buffer.concat(chunks);
+      let json;
+      try { json = JSON.parse(buf.toString()); } catch { json = undefined; }
+      resolve({ status: headers[':status'], headers, body: buf, json });
+    });
+    req.on('error', reject);
+    req.end(payload);
+  });
+}
+
+export async function waitFor(fn, { timeoutMs = 5000, intervalMs = 20 } = {}) {
+  const start = Date.now();
+  for (;;) {
+    const value = await fn();
+    if (value) return value;
+    if (Date.now() - start > timeoutMs) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, intervalMs));
+  }
+}
+
+/** Reads a shard from an iterator until an empty page; returns all records. */
+export async function readAll(client, iterator, { GetRecordsCommand }) {
+  const records = [];
+  let it = iterator;
+  for (let i = 0; i < 10_000 && it; i++) {
+    const out = await client.send(new GetRecordsCommand({ ShardIterator: it }));
+    records.push(...out.Records);
+    if (out.Records.length === 0) return { records, next: out.NextShardIterator, last: out };
+    it = out.NextShardIterator;
+  }
+  return { records, next: it };
+}
