@@ -4,14 +4,18 @@ import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:
 
 export interface IteratorPosition {
   streamUid: number;
+  /** Carried so that an iterator of a stream deleted since can still be answered with the stream's name. */
+  streamName: string;
   shardIndex: number;
   /** Next counter to read, inclusive. */
   counter: number;
   issuedMs: number;
 }
 
-const VERSION = 1;
+const VERSION = 2;
+/** The fixed part of the body; the stream name (1..128 ASCII bytes) follows it. */
 const BODY_BYTES = 1 + 8 + 4 + 8 + 8;
+const SEAL_BYTES = 12 + 16;
 
 export class IteratorCodec {
   private readonly key: Buffer;
@@ -20,7 +24,9 @@ export class IteratorCodec {
   }
 
   encode(p: IteratorPosition): string {
-    const body = Buffer.alloc(BODY_BYTES);
+    const name = Buffer.from(p.streamName, 'utf8');
+    const body = Buffer.alloc(BODY_BYTES + name.length);
+    name.copy(body, BODY_BYTES);
     body.writeUInt8(VERSION, 0);
     body.writeBigUInt64BE(BigInt(p.streamUid), 1);
     body.writeUInt32BE(p.shardIndex, 9);
@@ -35,14 +41,15 @@ export class IteratorCodec {
   /** The position, or undefined when the token was not made by this server or was altered. */
   decode(token: string): IteratorPosition | undefined {
     const raw = Buffer.from(token, 'base64');
-    if (raw.length !== 12 + BODY_BYTES + 16 || raw.toString('base64') !== token) return undefined;
+    if (raw.length <= SEAL_BYTES + BODY_BYTES || raw.toString('base64') !== token) return undefined;
     try {
       const decipher = createDecipheriv('aes-256-gcm', this.key, raw.subarray(0, 12));
-      decipher.setAuthTag(raw.subarray(12 + BODY_BYTES));
-      const body = Buffer.concat([decipher.update(raw.subarray(12, 12 + BODY_BYTES)), decipher.final()]);
+      decipher.setAuthTag(raw.subarray(raw.length - 16));
+      const body = Buffer.concat([decipher.update(raw.subarray(12, raw.length - 16)), decipher.final()]);
       if (body.readUInt8(0) !== VERSION) return undefined;
       return {
         streamUid: Number(body.readBigUInt64BE(1)),
+        streamName: body.subarray(BODY_BYTES).toString('utf8'),
         shardIndex: body.readUInt32BE(9),
         counter: Number(body.readBigUInt64BE(13)),
         issuedMs: Number(body.readBigUInt64BE(21)),

@@ -79,6 +79,6 @@ export const getShardIterator: Operation = async (input: GetShardIteratorInput, 
   }
   const counter = await startCounter(stream, shard, type, input.StartingSequenceNumber, input.Timestamp, ctx);
   return {
-    ShardIterator: ctx.iterators.encode({ streamUid: stream.uid, shardIndex: index, counter, issuedMs: ctx.clock.now() }),
+    ShardIterator: ctx.iterators.encode({ streamUid: stream.uid, streamName: stream.name, shardIndex: index, counter, issuedMs: ctx.clock.now() }),
   };
 };

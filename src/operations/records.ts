@@ -101,7 +101,7 @@ export const getRecords: Operation = async (input: { ShardIterator: string; Limi
   }
   const stream = await ctx.store.getStreamByUid(position.streamUid);
   const shardId = formatShardId(position.shardIndex);
-  if (!stream) throw shardMissing(shardId, { name: 'unknown', account: ctx.account });
+  if (!stream) throw shardMissing(shardId, { name: position.streamName, account: ctx.account });
   const shards = await ctx.store.listShards(stream.uid);
   const shard = shards.find((s) => s.index === position.shardIndex);
   if (!shard) throw shardMissing(shardId, stream);

@@ -18,7 +18,7 @@ export function shardLimitMessage(account: string, region: string, open: number,
   return `This request would exceed the shard limit for the account ${account} in ${region}. ` +
     `Current shard count for the account: ${open}. Limit: ${limit}. ` +
     `Number of additional shards that would have resulted from this request: ${adding}. ` +
-    'Refer to the AWS Service Limits page (https://docs.aws.amazon.com/general/latest/gr/aws_service_limits.html) ' +
+    'Refer to the AWS Service Limits page (http://docs.aws.amazon.com/general/latest/gr/aws_service_limits.html) ' +
     'for current limits and how to request higher limits.';
 }
 
@@ -83,7 +83,9 @@ const DESCRIBE_MAX_SHARDS = 100;
 export const describeStream: Operation = async (input: StreamTarget & { Limit?: number; ExclusiveStartShardId?: string }, ctx) => {
   const stream = await findStream(input, ctx);
   const limit = Math.min(input.Limit ?? DESCRIBE_MAX_SHARDS, DESCRIBE_MAX_SHARDS);
-  let shards = await ctx.store.listShards(stream.uid);
+  // A stream being created or deleted is described without shards, as the service does.
+  const listed = stream.status !== 'CREATING' && stream.status !== 'DELETING';
+  let shards = listed ? await ctx.store.listShards(stream.uid) : [];
   if (input.ExclusiveStartShardId !== undefined) {
     const after = parseShardId(input.ExclusiveStartShardId);
     shards = after === undefined ? [] : shards.filter((s) => s.index > after);
@@ -105,7 +107,8 @@ export const describeStream: Operation = async (input: StreamTarget & { Limit?: 
   };
 };
 
-const LIST_STREAMS_DEFAULT = 100;
+/** ListStreams answers at most this many names, whatever the Limit (and by default). */
+const LIST_STREAMS_MAX = 100;
 
 interface ListStreamsInput {
   Limit?: number;
@@ -128,7 +131,7 @@ export const listStreams: Operation = async (input: ListStreamsInput, ctx) => {
     }
     after = token.value.after;
   }
-  const limit = input.Limit ?? LIST_STREAMS_DEFAULT;
+  const limit = Math.min(input.Limit ?? LIST_STREAMS_MAX, LIST_STREAMS_MAX);
   const streams = await ctx.store.listStreams(ctx.account, ctx.region, after, limit + 1);
   const page = streams.slice(0, limit);
   const more = streams.length > limit;

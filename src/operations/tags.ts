@@ -4,8 +4,9 @@ import type { Operation } from './context.js';
 import { findStream, type StreamTarget } from './stream-target.js';
 import { MAX_TAGS_PER_STREAM } from './streams.js';
 
-// Unicode letters, digits, white space and _ . / = + - % @ (the service's wording).
-const TAG_CHARACTERS = /^[\p{L}\p{N}\s_./=+\-%@]*$/u;
+// Unicode letters, digits, white space and _ . / = + - % @ (the service's wording). "White space" is
+// the space character only: the service refuses tabs and line breaks.
+const TAG_CHARACTERS = /^[\p{L}\p{N} _./=+\-%@]*$/u;
 
 /** Checks tag text the way the service does; `action` is "add tags to" or "remove tags from". */
 export function checkTagText(texts: string[], action: string, stream: { name: string; account: string }): void {

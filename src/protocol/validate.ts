@@ -11,6 +11,14 @@ export class TaggedTime {
   constructor(readonly value: unknown) {}
 }
 
+/**
+ * Enum value sets the service prints in its own order rather than the model's (observed in real
+ * responses: kinesalite's tests that ran against AWS).
+ */
+const SERVICE_ENUM_ORDER: Record<string, string[]> = {
+  ShardIteratorType: ['AFTER_SEQUENCE_NUMBER', 'LATEST', 'AT_TIMESTAMP', 'AT_SEQUENCE_NUMBER', 'TRIM_HORIZON'],
+};
+
 /** The service lists at most this many violations. */
 const MAX_LISTED_ERRORS = 10;
 const INT_MAX = 2147483647;
@@ -154,7 +162,10 @@ class Reader {
       case 'string': case 'enum': {
         if (typeof value !== 'string') throw mismatch(value, 'string');
         if (shape.type === 'enum') {
-          if (!shape.values.includes(value)) this.fail(value, path, `Member must satisfy enum value set: [${shape.values.join(', ')}]`);
+          if (!shape.values.includes(value)) {
+            const listed = SERVICE_ENUM_ORDER[target] ?? shape.values;
+            this.fail(value, path, `Member must satisfy enum value set: [${listed.join(', ')}]`);
+          }
         } else {
           this.lengthAndPattern(value, value.length, path, c);
         }
@@ -190,19 +201,17 @@ class Reader {
         if (!Array.isArray(value)) throw mismatch(value, 'list');
         const element = resolve(shape.member);
         const structured = element.type === 'structure';
+        // The service reports the list's own length before anything about its elements.
+        this.lengthAndPattern(value, value.length, path, c, structured ? shape.member : undefined);
         const out = value.map((item, i) => {
           if (item === null || item === undefined) return undefined;
           return structured
             ? this.read(item, shape.member, `${path}.${i + 1}.member`, {})
             : this.readElement(item, shape.member);
         });
-        this.lengthAndPattern(value, value.length, path, c, structured ? shape.member : undefined);
         if (!structured) {
-          const violations = new Set<string>();
-          for (const item of out) {
-            if (typeof item === 'string') for (const v of this.elementViolations(item.length, element as Constraints)) violations.add(v);
-          }
-          if (violations.size > 0) this.fail(value, path, `Member must satisfy constraint: [${[...violations].join(', ')}]`);
+          const violated = out.some((item) => typeof item === 'string' && this.elementViolations(item.length, element as Constraints).length > 0);
+          if (violated) this.fail(value, path, `Member must satisfy constraint: [${describeLength(element as Constraints)}]`);
         }
         return out;
       }
@@ -219,12 +228,8 @@ class Reader {
           if (typeof typed === 'string') for (const x of this.elementViolations(typed.length, valueShape)) valueViolations.add(x);
           if (typed !== undefined) out[k] = typed;
         }
-        const describe = (s: Constraints) => [
-          ...(s.maxLength !== undefined ? [`Member must have length less than or equal to ${s.maxLength}`] : []),
-          `Member must have length greater than or equal to ${s.minLength ?? 0}`,
-        ].join(', ');
-        if (keyViolations.size > 0) this.fail(value, path, `Map keys must satisfy constraint: [${describe(keyShape)}]`);
-        if (valueViolations.size > 0) this.fail(value, path, `Map value must satisfy constraint: [${describe(valueShape)}]`);
+        if (keyViolations.size > 0) this.fail(value, path, `Map keys must satisfy constraint: [${describeLength(keyShape)}]`);
+        if (valueViolations.size > 0) this.fail(value, path, `Map value must satisfy constraint: [${describeLength(valueShape)}]`);
         this.lengthAndPattern(value, Object.keys(value).length, path, c);
         return out;
       }
@@ -261,6 +266,17 @@ class Reader {
     }
     return out;
   }
+}
+
+/**
+ * An element shape's whole length constraint, as the service prints it for a list element or map
+ * key/value that breaks it (all of the constraint, not only the violated bound).
+ */
+function describeLength(s: Constraints): string {
+  return [
+    ...(s.maxLength !== undefined ? [`Member must have length less than or equal to ${s.maxLength}`] : []),
+    `Member must have length greater than or equal to ${s.minLength ?? 0}`,
+  ].join(', ');
 }
 
 function stripTarget(member: Constraints | MemberDef): Constraints {

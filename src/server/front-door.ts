@@ -66,7 +66,13 @@ export class FrontDoor {
     const mediaType = (request.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
     const codec = CONTENT_TYPES[mediaType];
     const target = String(request.headers['x-amz-target'] ?? '');
+    const name = target.startsWith(TARGET_PREFIX) ? target.slice(TARGET_PREFIX.length) : '';
+    const operation = Object.hasOwn(OPERATIONS, name) ? OPERATIONS[name] : undefined;
     if (!codec) {
+      // An empty body in no known content type is answered in CBOR, before authentication.
+      if (request.body.length === 0) {
+        return errorReply('cbor', operation ? new SerializationError() : new KinesisError('UnknownOperationException', ''));
+      }
       if (!/^[^.]+\.[^.]+$/.test(target)) {
         return xmlError(403, 'AccessDeniedException', 'Unable to determine service/operation name to be authorized');
       }
@@ -80,8 +86,6 @@ export class FrontDoor {
       if (err instanceof BodyError) return errorReply(codec, new SerializationError());
       throw err;
     }
-    const name = target.startsWith(TARGET_PREFIX) ? target.slice(TARGET_PREFIX.length) : '';
-    const operation = Object.hasOwn(OPERATIONS, name) ? OPERATIONS[name] : undefined;
     if (!operation) return errorReply(codec, new KinesisError('UnknownOperationException', ''));
     try {
       const url = new URL(request.url, 'http://localhost');

@@ -58,13 +58,22 @@ export class SqliteStore implements Store {
       mkdirSync(options.dataDir, { recursive: true });
       file = join(options.dataDir, 'sluice.db');
     }
-    this.db = new Database(file);
-    this.db.pragma('journal_mode = WAL');
+    // timeout 0: a data directory held by another process is refused at once, not after a wait.
+    this.db = new Database(file, { timeout: 0 });
+    try {
+      this.db.pragma('locking_mode = EXCLUSIVE');
+      this.db.pragma('journal_mode = WAL');
+    } catch (err) {
+      this.db.close();
+      if ((err as { code?: string }).code === 'SQLITE_BUSY') {
+        throw new Error(`data directory ${options.dataDir} is in use by another Sluice process`);
+      }
+      throw err;
+    }
     // WAL with synchronous=NORMAL: a committed write is in the OS before we answer, so it survives
     // the process being killed; an fsync per commit would only add power-loss safety.
     this.db.pragma('synchronous = NORMAL');
-    this.db.pragma('locking_mode = EXCLUSIVE');
-    this.db.pragma('cache_size = -65536');
+    this.db.pragma('cache_size = -16384');
     this.migrate();
     this.stmt = this.prepare();
   }

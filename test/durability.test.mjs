@@ -1,0 +1,283 @@
+// Durability of the embedded store: a clean restart keeps everything (iterators included), a
+// kill -9 loses no acknowledged record and reuses no sequence number, --in-memory keeps nothing,
+// and a second server cannot open a data directory that is in use.
+import assert from 'node:assert/strict';
+import { readdirSync, rmSync } from 'node:fs';
+import { describe, it } from 'node:test';
+import {
+  AddTagsToStreamCommand, CreateStreamCommand, DeleteStreamCommand, DescribeStreamCommand, GetRecordsCommand, GetShardIteratorCommand,
+  ListStreamsCommand, ListTagsForStreamCommand, PutRecordCommand, PutRecordsCommand,
+} from '@aws-sdk/client-kinesis';
+import { rawRequest, startServer, tempDir, waitFor } from './helpers.mjs';
+
+async function waitStatus(client, name, status) {
+  return waitFor(async () => {
+    const d = await client.send(new DescribeStreamCommand({ StreamName: name }));
+    return d.StreamDescription.StreamStatus === status ? d.StreamDescription : undefined;
+  });
+}
+
+/** Every record of a shard from TRIM_HORIZON, via raw JSON (Limit 10000 per call). */
+async function readShard(endpoint, stream, shardId) {
+  const it = await rawRequest(endpoint, { target: 'GetShardIterator', body: { StreamName: stream, ShardId: shardId, ShardIteratorType: 'TRIM_HORIZON' } });
+  assert.equal(it.status, 200, it.body.toString());
+  let iterator = it.json.ShardIterator;
+  const records = [];
+  for (let i = 0; i < 1000; i++) {
+    const res = await rawRequest(endpoint, { target: 'GetRecords', body: { ShardIterator: iterator, Limit: 10000 } });
+    assert.equal(res.status, 200, res.body.toString());
+    records.push(...res.json.Records);
+    iterator = res.json.NextShardIterator;
+    if (res.json.Records.length === 0 && res.json.MillisBehindLatest === 0) return records;
+  }
+  throw new Error('shard did not end');
+}
+
+const exited = (child) => (child.exitCode !== null || child.signalCode !== null
+  ? Promise.resolve({ code: child.exitCode, signal: child.signalCode })
+  : new Promise((r) => child.once('exit', (code, signal) => r({ code, signal }))));
+
+describe('durability', () => {
+  it('streams, records, tags and shard iterators survive a SIGTERM restart', async () => {
+    const dataDir = tempDir();
+    let server = await startServer({ dataDir });
+    try {
+      let client = server.client();
+      const name = 'persisted';
+      await client.send(new CreateStreamCommand({ StreamName: name, ShardCount: 2, Tags: { env: 'test' } }));
+      await waitStatus(client, name, 'ACTIVE');
+      await client.send(new AddTagsToStreamCommand({ StreamName: name, Tags: { owner: 'wire' } }));
+      const puts = await client.send(new PutRecordsCommand({
+        StreamName: name,
+        Records: Array.from({ length: 40 }, (_, i) => ({ PartitionKey: `key-${i}`, Data: Buffer.from(`value-${i}`) })),
+      }));
+      assert.equal(puts.FailedRecordCount, 0);
+      const before = (await client.send(new DescribeStreamCommand({ StreamName: name }))).StreamDescription;
+      const tagsBefore = await client.send(new ListTagsForStreamCommand({ StreamName: name }));
+      assert.deepEqual(tagsBefore.Tags, [{ Key: 'env', Value: 'test' }, { Key: 'owner', Value: 'wire' }]);
+
+      const iterators = {};
+      for (const shard of before.Shards) {
+        iterators[shard.ShardId] = {
+          trim: (await client.send(new GetShardIteratorCommand({ StreamName: name, ShardId: shard.ShardId, ShardIteratorType: 'TRIM_HORIZON' }))).ShardIterator,
+          latest: (await client.send(new GetShardIteratorCommand({ StreamName: name, ShardId: shard.ShardId, ShardIteratorType: 'LATEST' }))).ShardIterator,
+        };
+      }
+      const firstPage = {};
+      for (const shard of before.Shards) {
+        firstPage[shard.ShardId] = (await client.send(new GetRecordsCommand({ ShardIterator: iterators[shard.ShardId].trim }))).Records;
+      }
+      assert.equal(Object.values(firstPage).flat().length, 40);
+
+      await server.stop();
+      assert.deepEqual(await exited(server.child), { code: 0, signal: null });
+      assert.match(server.stderr, /^$/, 'a clean stop writes nothing to stderr');
+
+      server = await startServer({ dataDir });
+      client = server.client();
+      const streams = await client.send(new ListStreamsCommand({}));
+      assert.deepEqual(streams.StreamNames, [name]);
+      const after = (await client.send(new DescribeStreamCommand({ StreamName: name }))).StreamDescription;
+      assert.deepEqual(after, before);
+      assert.deepEqual((await client.send(new ListTagsForStreamCommand({ StreamName: name }))).Tags, tagsBefore.Tags);
+
+      for (const shard of before.Shards) {
+        // An iterator issued before the restart still reads the same records.
+        const again = await client.send(new GetRecordsCommand({ ShardIterator: iterators[shard.ShardId].trim }));
+        assert.deepEqual(again.Records.map((r) => [r.SequenceNumber, Buffer.from(r.Data).toString(), r.PartitionKey]),
+          firstPage[shard.ShardId].map((r) => [r.SequenceNumber, Buffer.from(r.Data).toString(), r.PartitionKey]));
+      }
+
+      // A LATEST iterator from before the restart sees exactly what is written after it.
+      const fresh = await client.send(new PutRecordCommand({ StreamName: name, PartitionKey: 'after-restart', Data: Buffer.from('new') }));
+      const lastBefore = firstPage[fresh.ShardId].at(-1).SequenceNumber;
+      assert.ok(BigInt(fresh.SequenceNumber) > BigInt(lastBefore), 'sequence numbers keep increasing after a restart');
+      const latest = await client.send(new GetRecordsCommand({ ShardIterator: iterators[fresh.ShardId].latest }));
+      assert.deepEqual(latest.Records.map((r) => r.SequenceNumber), [fresh.SequenceNumber]);
+    } finally {
+      await server.stop();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+
+  it('pending lifecycle transitions are persisted and complete after a restart', async () => {
+    const dataDir = tempDir();
+    const slow = ['--create-stream-ms', '60000', '--delete-stream-ms', '60000'];
+    let server = await startServer({ dataDir, args: slow });
+    try {
+      let client = server.client();
+      await client.send(new CreateStreamCommand({ StreamName: 'creating', ShardCount: 1 }));
+      await client.send(new CreateStreamCommand({ StreamName: 'deleting', ShardCount: 1 }));
+      await server.advanceClock(61_000);
+      await waitStatus(client, 'deleting', 'ACTIVE');
+      await client.send(new CreateStreamCommand({ StreamName: 'creating-2', ShardCount: 1 }));
+      await client.send(new DeleteStreamCommand({ StreamName: 'deleting' }));
+      assert.equal((await client.send(new DescribeStreamCommand({ StreamName: 'creating-2' }))).StreamDescription.StreamStatus, 'CREATING');
+      assert.equal((await client.send(new DescribeStreamCommand({ StreamName: 'deleting' }))).StreamDescription.StreamStatus, 'DELETING');
+      await server.stop();
+
+      server = await startServer({ dataDir, args: slow });
+      client = server.client();
+      assert.equal((await client.send(new DescribeStreamCommand({ StreamName: 'creating-2' }))).StreamDescription.StreamStatus, 'CREATING');
+      assert.equal((await client.send(new DescribeStreamCommand({ StreamName: 'deleting' }))).StreamDescription.StreamStatus, 'DELETING');
+      // The test clock's offset is not persisted: the changes fell due 61 s + 60 s after the first start.
+      await server.advanceClock(130_000);
+      await waitStatus(client, 'creating-2', 'ACTIVE');
+      await waitFor(async () => (await client.send(new ListStreamsCommand({}))).StreamNames.join() === 'creating,creating-2');
+    } finally {
+      await server.stop();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+
+  it('kill -9 mid-stream loses no acknowledged record and reuses no sequence number', async (t) => {
+    const dataDir = tempDir();
+    let server = await startServer({ dataDir });
+    const name = 'hammered';
+    const SHARDS = 4;
+    try {
+      const created = await rawRequest(server.endpoint, { target: 'CreateStream', body: { StreamName: name, ShardCount: SHARDS } });
+      assert.equal(created.status, 200);
+      await waitFor(async () => (await rawRequest(server.endpoint, { target: 'DescribeStream', body: { StreamName: name } })).json.StreamDescription.StreamStatus === 'ACTIVE');
+
+      /** seq → { shard, pk, data } for every record whose PutRecords answer came back. */
+      const acked = new Map();
+      let failedEntries = 0;
+      let requestErrors = 0;
+      const endpoint = server.endpoint;
+      const writer = async (w) => {
+        for (let batch = 0; ; batch++) {
+          const records = Array.from({ length: 100 }, (_, i) => ({
+            PartitionKey: `w${w}-b${batch}-r${i}`,
+            Data: Buffer.from(`writer ${w} batch ${batch} record ${i} `.padEnd(120, '.')).toString('base64'),
+          }));
+          let res;
+          try {
+            res = await rawRequest(endpoint, { target: 'PutRecords', body: { StreamName: name, Records: records } });
+          } catch {
+            requestErrors++;
+            return; // the server is gone
+          }
+          assert.equal(res.status, 200, res.body.toString());
+          res.json.Records.forEach((entry, i) => {
+            if (!entry.SequenceNumber) { failedEntries++; return; }
+            assert.ok(!acked.has(entry.SequenceNumber), 'a sequence number was given twice');
+            acked.set(entry.SequenceNumber, { shard: entry.ShardId, pk: records[i].PartitionKey, data: records[i].Data });
+          });
+        }
+      };
+      const writers = Array.from({ length: 6 }, (_, w) => writer(w));
+      await new Promise((r) => setTimeout(r, 2000));
+      const countAtKill = acked.size;
+      await server.kill9();
+      assert.equal(server.child.signalCode, 'SIGKILL');
+      await Promise.all(writers);
+      assert.ok(countAtKill > 1000, `only ${countAtKill} records were acknowledged in 2 s`);
+      assert.ok(requestErrors > 0, 'writers were still writing when the server was killed');
+
+      server = await startServer({ dataDir });
+      const stored = new Map();
+      const maxSeq = {};
+      for (let s = 0; s < SHARDS; s++) {
+        const shardId = `shardId-${String(s).padStart(12, '0')}`;
+        const records = await readShard(server.endpoint, name, shardId);
+        let last = -1n;
+        for (const r of records) {
+          const seq = BigInt(r.SequenceNumber);
+          assert.ok(seq > last, `sequence numbers increase within ${shardId}`);
+          last = seq;
+          stored.set(r.SequenceNumber, { shard: shardId, pk: r.PartitionKey, data: r.Data });
+        }
+        maxSeq[shardId] = last;
+      }
+      let missing = 0;
+      let different = 0;
+      for (const [seq, rec] of acked) {
+        const got = stored.get(seq);
+        if (!got) missing++;
+        else if (got.shard !== rec.shard || got.pk !== rec.pk || got.data !== rec.data) different++;
+      }
+      assert.equal(missing, 0, `${missing} of ${acked.size} acknowledged records are gone`);
+      assert.equal(different, 0, `${different} acknowledged records came back different`);
+      assert.ok(stored.size >= acked.size);
+      t.diagnostic(`acknowledged ${acked.size} records in 2 s; ${stored.size} stored after kill -9; ${failedEntries} entries refused`);
+      // Anything stored but not acknowledged must at least be a record some writer sent.
+      for (const [, rec] of stored) assert.match(rec.pk, /^w\d-b\d+-r\d+$/);
+
+      // New writes continue above everything ever stored on each shard (no reuse after the crash).
+      const after = await rawRequest(server.endpoint, {
+        target: 'PutRecords',
+        body: { StreamName: name, Records: Array.from({ length: 200 }, (_, i) => ({ PartitionKey: `after-${i}`, Data: 'YWZ0ZXI=' })) },
+      });
+      assert.equal(after.status, 200);
+      assert.equal(after.json.FailedRecordCount, 0);
+      const seen = new Set();
+      for (const entry of after.json.Records) {
+        assert.ok(BigInt(entry.SequenceNumber) > maxSeq[entry.ShardId], `${entry.SequenceNumber} reuses or precedes a stored number on ${entry.ShardId}`);
+        assert.ok(!acked.has(entry.SequenceNumber) && !seen.has(entry.SequenceNumber));
+        seen.add(entry.SequenceNumber);
+      }
+      assert.equal(new Set(after.json.Records.map((r) => r.ShardId)).size, SHARDS);
+    } finally {
+      await server.stop();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+
+  it('--in-memory keeps nothing across restarts and writes nothing to disk', async () => {
+    let server = await startServer({ inMemory: true });
+    try {
+      const client = server.client();
+      await client.send(new CreateStreamCommand({ StreamName: 'ephemeral', ShardCount: 1 }));
+      await waitStatus(client, 'ephemeral', 'ACTIVE');
+      await client.send(new PutRecordCommand({ StreamName: 'ephemeral', PartitionKey: 'k', Data: Buffer.from('x') }));
+      assert.deepEqual((await client.send(new ListStreamsCommand({}))).StreamNames, ['ephemeral']);
+      assert.deepEqual(readdirSync(server.dataDir), []);
+      await server.stop();
+      server.cleanup();
+
+      server = await startServer({ inMemory: true });
+      assert.deepEqual((await server.client().send(new ListStreamsCommand({}))).StreamNames, []);
+      assert.deepEqual(readdirSync(server.dataDir), []);
+    } finally {
+      await server.stop();
+      server.cleanup();
+    }
+  });
+
+  it('a second server on a data directory in use refuses to start; the first is unharmed', async () => {
+    const dataDir = tempDir();
+    const first = await startServer({ dataDir });
+    try {
+      const client = first.client();
+      await client.send(new CreateStreamCommand({ StreamName: 'owned', ShardCount: 1 }));
+      await waitStatus(client, 'owned', 'ACTIVE');
+      const put = await client.send(new PutRecordCommand({ StreamName: 'owned', PartitionKey: 'k', Data: Buffer.from('before') }));
+
+      await assert.rejects(startServer({ dataDir }), (err) => {
+        assert.match(err.message, /server exited with 1/);
+        assert.match(err.message, /locked|in use/i);
+        return true;
+      });
+
+      // The first server still reads and writes, and its data is intact.
+      const put2 = await client.send(new PutRecordCommand({ StreamName: 'owned', PartitionKey: 'k', Data: Buffer.from('after') }));
+      assert.ok(BigInt(put2.SequenceNumber) > BigInt(put.SequenceNumber));
+      const records = await readShard(first.endpoint, 'owned', 'shardId-000000000000');
+      assert.deepEqual(records.map((r) => Buffer.from(r.Data, 'base64').toString()), ['before', 'after']);
+      await first.stop();
+
+      // Once it has stopped, the directory opens again with everything in it.
+      const second = await startServer({ dataDir });
+      try {
+        const again = await readShard(second.endpoint, 'owned', 'shardId-000000000000');
+        assert.deepEqual(again.map((r) => r.SequenceNumber), [put.SequenceNumber, put2.SequenceNumber]);
+      } finally {
+        await second.stop();
+      }
+    } finally {
+      await first.stop();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+});
