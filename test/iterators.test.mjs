@@ -5,9 +5,32 @@ import { after, before, describe, it } from 'node:test';
 import {
   CreateStreamCommand, DeleteStreamCommand, DescribeStreamCommand, GetRecordsCommand, GetShardIteratorCommand, PutRecordCommand, PutRecordsCommand,
 } from '@aws-sdk/client-kinesis';
-import { ACCOUNT, rawRequest, readAll, startServer } from './helpers.mjs';
+import { ACCOUNT, rawRequest, startServer } from './helpers.mjs';
 
 const MiB = 1024 * 1024;
+
+/**
+ * Reads a shard from an iterator until an empty page, like helpers' readAll, but failing at once on
+ * a repeated or out-of-order sequence number (instead of looping and piling up data).
+ */
+async function readAll(client, iterator, { GetRecordsCommand }) {
+  const records = [];
+  let it = iterator;
+  let last = -1n;
+  for (let page = 0; it; page++) {
+    assert.ok(page < 1000, 'the shard ends within 1000 pages');
+    const out = await client.send(new GetRecordsCommand({ ShardIterator: it }));
+    for (const r of out.Records) {
+      const seq = BigInt(r.SequenceNumber);
+      assert.ok(seq > last, `sequence number ${r.SequenceNumber} comes after the previous one`);
+      last = seq;
+    }
+    records.push(...out.Records);
+    if (out.Records.length === 0) return { records, next: out.NextShardIterator, last: out };
+    it = out.NextShardIterator;
+  }
+  return { records, next: it };
+}
 const SHARD0 = 'shardId-000000000000';
 const SHARD1 = 'shardId-000000000001';
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -198,6 +221,28 @@ describe('GetShardIterator and GetRecords', () => {
     const out = await s.get(it);
     assert.deepEqual(seqs(out.Records), seqs(written));
     assert.ok(out.NextShardIterator.length <= 512);
+  });
+
+  it('answers GetRecords in the wire shape: base64 data, arrival in epoch seconds, no empty members', async () => {
+    const s = await makeStream(client, 'it-wire-shape');
+    const before = Date.now();
+    const [rec] = await s.put(1, 'wire');
+    const it0 = await s.iterator();
+    const res = await rawRequest(server.endpoint, { target: 'GetRecords', body: { ShardIterator: it0 } });
+    assert.equal(res.status, 200);
+    assert.equal(res.headers['content-type'], 'application/x-amz-json-1.1');
+    assert.deepEqual(Object.keys(res.json).sort(), ['MillisBehindLatest', 'NextShardIterator', 'Records']);
+    assert.equal(res.json.MillisBehindLatest, 0);
+    const [r] = res.json.Records;
+    assert.deepEqual(Object.keys(r).sort(), ['ApproximateArrivalTimestamp', 'Data', 'PartitionKey', 'SequenceNumber']);
+    assert.equal(r.SequenceNumber, rec.SequenceNumber);
+    assert.equal(r.Data, Buffer.from('wire0').toString('base64'));
+    assert.equal(r.PartitionKey, 'pk');
+    assert.equal(typeof r.ApproximateArrivalTimestamp, 'number');
+    assert.ok(r.ApproximateArrivalTimestamp * 1000 >= before - 1 && r.ApproximateArrivalTimestamp * 1000 <= Date.now() + 1, 'epoch seconds');
+    const empty = await rawRequest(server.endpoint, { target: 'GetRecords', body: { ShardIterator: res.json.NextShardIterator } });
+    assert.deepEqual(Object.keys(empty.json).sort(), ['MillisBehindLatest', 'NextShardIterator', 'Records']);
+    assert.deepEqual(empty.json.Records, []);
   });
 
   it('honours Limit and validates it to 1..10000', async () => {
@@ -448,5 +493,17 @@ describe('time: iterator expiry, MillisBehindLatest, retention', () => {
     assert.deepEqual(await s.readFrom(), []);
     const last = await s.put(1, 'last');
     assert.deepEqual(seqs(await s.readFrom()), seqs(last));
+  });
+
+  it('never returns a record past retention, even before the background trim has deleted it', async () => {
+    const s = await makeStream(client, 'time-retention-untrimmed');
+    await s.put(3, 'old');
+    await server.advanceClock(24 * 3_600_000 - 1000); // runs the trim while the records are still 1 s inside retention
+    const it = await s.iterator();
+    await sleep(1500); // the server's clock moves on by itself; the next trim is seconds away
+    const out = await s.get(it);
+    assert.deepEqual(out.Records, []);
+    assert.deepEqual(await s.readFrom(), []);
+    assert.deepEqual(await s.readFrom('AT_TIMESTAMP', { Timestamp: new Date(0) }), []);
   });
 });

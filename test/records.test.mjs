@@ -6,9 +6,32 @@ import { after, before, describe, it } from 'node:test';
 import {
   CreateStreamCommand, DescribeStreamCommand, GetRecordsCommand, GetShardIteratorCommand, PutRecordCommand, PutRecordsCommand,
 } from '@aws-sdk/client-kinesis';
-import { ACCOUNT, rawRequest, readAll, startServer } from './helpers.mjs';
+import { ACCOUNT, rawRequest, startServer } from './helpers.mjs';
 
 const MiB = 1024 * 1024;
+
+/**
+ * Reads a shard from an iterator until an empty page, like helpers' readAll, but failing at once on
+ * a repeated or out-of-order sequence number (instead of looping and piling up data).
+ */
+async function readAll(client, iterator, { GetRecordsCommand }) {
+  const records = [];
+  let it = iterator;
+  let last = -1n;
+  for (let page = 0; it; page++) {
+    assert.ok(page < 1000, 'the shard ends within 1000 pages');
+    const out = await client.send(new GetRecordsCommand({ ShardIterator: it }));
+    for (const r of out.Records) {
+      const seq = BigInt(r.SequenceNumber);
+      assert.ok(seq > last, `sequence number ${r.SequenceNumber} comes after the previous one`);
+      last = seq;
+    }
+    records.push(...out.Records);
+    if (out.Records.length === 0) return { records, next: out.NextShardIterator, last: out };
+    it = out.NextShardIterator;
+  }
+  return { records, next: it };
+}
 const MAX_HASH = (1n << 128n) - 1n;
 
 /** The hash key a partition key routes by: MD5 of its UTF-8 bytes as an unsigned 128-bit integer. */
@@ -291,6 +314,18 @@ describe('PutRecord and PutRecords', () => {
     assert.equal(res.status, 400);
     assert.deepEqual(res.json, { __type: 'ResourceNotFoundException', message: notFoundMessage('no-such-stream') });
     assert.ok(res.headers['x-amzn-requestid']);
+  });
+
+  it('accepts SequenceNumberForOrdering and refuses one it never issued', async () => {
+    const { name } = await newStream(1);
+    const first = await client.send(new PutRecordCommand({ StreamName: name, PartitionKey: 'k', Data: Buffer.from('1') }));
+    const second = await client.send(new PutRecordCommand({
+      StreamName: name, PartitionKey: 'k', Data: Buffer.from('2'), SequenceNumberForOrdering: first.SequenceNumber,
+    }));
+    assert.ok(BigInt(second.SequenceNumber) > BigInt(first.SequenceNumber));
+    await rejectsWith(client.send(new PutRecordCommand({ StreamName: name, PartitionKey: 'k', Data: Buffer.from('3'), SequenceNumberForOrdering: '123' })),
+      'InvalidArgumentException', `ExclusiveMinimumSequenceNumber 123 used in PutRecord on stream ${name} under account ${ACCOUNT} is invalid.`);
+    assert.deepEqual((await readShard(name, 'shardId-000000000000')).map((r) => Buffer.from(r.Data).toString()), ['1', '2']);
   });
 
   it('accepts StreamARN in place of StreamName', async () => {
