@@ -238,15 +238,15 @@ describe('PutRecord and PutRecords', () => {
     const exact = Buffer.alloc(MiB - 2, 7);
     await client.send(new PutRecordCommand({ StreamName: name, PartitionKey: 'pk', Data: exact }));
     await client.send(new PutRecordsCommand({ StreamName: name, Records: [{ PartitionKey: 'pk', Data: exact }] }));
-    // One byte more (here in the key) is refused.
-    const over = (n) => `1 validation error detected: Value 'java.nio.HeapByteBuffer[pos=0 lim=${n} cap=${n}]' at 'data' failed to satisfy constraint: Member must have length less than or equal to ${MiB}`;
-    await rejectsWith(client.send(new PutRecordCommand({ StreamName: name, PartitionKey: 'pk3', Data: exact })), 'ValidationException', over(MiB - 2));
-    await rejectsWith(client.send(new PutRecordCommand({ StreamName: name, PartitionKey: 'k', Data: Buffer.alloc(MiB + 1) })), 'ValidationException', over(MiB + 1));
+    // One byte more (here in the key) is refused; the message names the room the key leaves for data.
+    const over = (n, key) => `1 validation error detected: Value 'java.nio.HeapByteBuffer[pos=0 lim=${n} cap=${n}]' at 'data' failed to satisfy constraint: Member must have length less than or equal to ${MiB - key.length}`;
+    await rejectsWith(client.send(new PutRecordCommand({ StreamName: name, PartitionKey: 'pk3', Data: exact })), 'ValidationException', over(MiB - 2, 'pk3'));
+    await rejectsWith(client.send(new PutRecordCommand({ StreamName: name, PartitionKey: 'k', Data: Buffer.alloc(MiB + 1) })), 'ValidationException', over(MiB + 1, 'k'));
     // In PutRecords the member path names the record (1-based).
     await rejectsWith(client.send(new PutRecordsCommand({
       StreamName: name, Records: [{ PartitionKey: 'ok', Data: Buffer.from('fine') }, { PartitionKey: 'k', Data: Buffer.alloc(MiB) }],
     })), 'ValidationException',
-    `1 validation error detected: Value 'java.nio.HeapByteBuffer[pos=0 lim=${MiB} cap=${MiB}]' at 'records.2.member.data' failed to satisfy constraint: Member must have length less than or equal to ${MiB}`);
+    `1 validation error detected: Value 'java.nio.HeapByteBuffer[pos=0 lim=${MiB} cap=${MiB}]' at 'records.2.member.data' failed to satisfy constraint: Member must have length less than or equal to ${MiB - 1}`);
     const stored = await readShard(name, 'shardId-000000000000');
     assert.equal(stored.length, 2, 'only the two accepted records were written');
     for (const r of stored) assert.ok(Buffer.from(r.Data).equals(exact));
@@ -260,7 +260,7 @@ describe('PutRecord and PutRecords', () => {
     const exact = Buffer.alloc(2 * MiB - 3, 1);
     await client.send(new PutRecordsCommand({ StreamName: name, Records: [{ PartitionKey: 'big', Data: exact }] }));
     await rejectsWith(client.send(new PutRecordCommand({ StreamName: name, PartitionKey: 'big', Data: Buffer.alloc(2 * MiB) })), 'ValidationException',
-      `1 validation error detected: Value 'java.nio.HeapByteBuffer[pos=0 lim=${2 * MiB} cap=${2 * MiB}]' at 'data' failed to satisfy constraint: Member must have length less than or equal to ${2 * MiB}`);
+      `1 validation error detected: Value 'java.nio.HeapByteBuffer[pos=0 lim=${2 * MiB} cap=${2 * MiB}]' at 'data' failed to satisfy constraint: Member must have length less than or equal to ${2 * MiB - 3}`);
     const stored = await readShard(name, 'shardId-000000000000');
     assert.equal(stored.length, 2);
     assert.equal(stored[0].SequenceNumber, put.SequenceNumber);
@@ -300,6 +300,18 @@ describe('PutRecord and PutRecords', () => {
     let count = 0;
     for (const shard of ['shardId-000000000000', 'shardId-000000000001']) count += (await readShard(name, shard)).length;
     assert.equal(count, 10, 'only the accepted request was written');
+  });
+
+  it('reads requests of large records far enough to refuse them with the operation\'s error', async () => {
+    // Two 6 MiB records on a stream allowing 10 MiB records: 16 MiB of base64 on the wire.
+    const { name } = await newStream(1, { MaxRecordSizeInKiB: 10240 });
+    const records = [0, 1].map((i) => ({ PartitionKey: `k${i}`, Data: Buffer.alloc(6 * MiB, i) }));
+    await rejectsWith(client.send(new PutRecordsCommand({ StreamName: name, Records: records })), 'InvalidArgumentException', /^Records size exceeds \d+ MB limit$/);
+    // A body beyond what any request needs gets 413, still shaped as an AWS error.
+    const huge = await rawRequest(server.endpoint, { target: 'PutRecords', body: Buffer.alloc(25 * MiB, 0x20) });
+    assert.equal(huge.status, 413);
+    assert.match(huge.headers['x-amzn-requestid'], /^[0-9a-f-]{36}$/);
+    assert.equal(huge.json.__type, 'SerializationException');
   });
 
   it('answers ResourceNotFoundException for a stream that does not exist', async () => {

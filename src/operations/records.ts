@@ -34,11 +34,12 @@ function hashKeyOf(record: RecordInput): bigint {
 }
 
 function checkRecordSize(record: RecordInput, stream: StreamState, path: string): void {
-  const max = stream.maxRecordSizeKiB * 1024;
-  const size = record.Data.length + Buffer.byteLength(record.PartitionKey);
-  if (size > max) {
-    const n = record.Data.length;
-    throw validationError(`1 validation error detected: Value 'java.nio.HeapByteBuffer[pos=0 lim=${n} cap=${n}]' at '${path}' failed to satisfy constraint: Member must have length less than or equal to ${max}`);
+  // The limit covers data and partition key together; the message speaks of the data, so it
+  // names the room the key leaves for it.
+  const room = stream.maxRecordSizeKiB * 1024 - Buffer.byteLength(record.PartitionKey);
+  const n = record.Data.length;
+  if (n > room) {
+    throw validationError(`1 validation error detected: Value 'java.nio.HeapByteBuffer[pos=0 lim=${n} cap=${n}]' at '${path}' failed to satisfy constraint: Member must have length less than or equal to ${room}`);
   }
 }
 

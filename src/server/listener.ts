@@ -4,10 +4,18 @@ import http from 'node:http';
 import http2 from 'node:http2';
 import net from 'node:net';
 import type { Logger } from 'pino';
-import type { FrontDoor, RawRequest, Reply } from './front-door.js';
+import { KinesisError } from '../core/errors.js';
+import { CONTENT_TYPES, type Codec } from '../protocol/codec.js';
+import { errorReply, type FrontDoor, type RawRequest, type Reply } from './front-door.js';
 
-/** Largest request body accepted: a 10 MiB PutRecords in base64 with room for keys and framing. */
-export const MAX_BODY_BYTES = 16 * 1024 * 1024;
+const codecOf = (contentType: string | undefined): Codec =>
+  CONTENT_TYPES[(contentType ?? '').split(';')[0]!.trim().toLowerCase()] ?? 'json';
+
+/**
+ * Largest request body read. A PutRecords of 10 MiB is about 14 MiB in base64; this leaves room
+ * for requests just over the limit to be read and refused with the operation's own error.
+ */
+export const MAX_BODY_BYTES = 24 * 1024 * 1024;
 const H2_PREFACE = Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n');
 
 type AnyRequest = http.IncomingMessage | http2.Http2ServerRequest;
@@ -70,9 +78,10 @@ async function readBody(req: AnyRequest): Promise<Buffer | undefined> {
   let size = 0;
   for await (const chunk of req as AsyncIterable<Buffer>) {
     size += chunk.length;
-    if (size > MAX_BODY_BYTES) return undefined;
-    chunks.push(chunk);
+    // Past the limit, keep draining so the connection stays in step, but keep nothing.
+    if (size <= MAX_BODY_BYTES) chunks.push(chunk);
   }
+  if (size > MAX_BODY_BYTES) return undefined;
   return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size);
 }
 
@@ -80,7 +89,7 @@ async function serve(frontDoor: FrontDoor, req: AnyRequest, res: AnyResponse, lo
   const body = await readBody(req);
   let reply: Reply;
   if (body === undefined) {
-    reply = { status: 413, headers: {}, body: Buffer.alloc(0) };
+    reply = errorReply(codecOf(req.headers['content-type']), new KinesisError('SerializationException', 'Request entity too large', 413));
   } else {
     const request: RawRequest = { method: req.method ?? 'GET', url: req.url ?? '/', headers: req.headers, body };
     reply = await frontDoor.handle(request);
