@@ -239,7 +239,7 @@ describe('PutRecord and PutRecords', () => {
     await client.send(new PutRecordCommand({ StreamName: name, PartitionKey: 'pk', Data: exact }));
     await client.send(new PutRecordsCommand({ StreamName: name, Records: [{ PartitionKey: 'pk', Data: exact }] }));
     // One byte more (here in the key) is refused; the message names the room the key leaves for data.
-    const over = (n, key) => `1 validation error detected: Value 'java.nio.HeapByteBuffer[pos=0 lim=${n} cap=${n}]' at 'data' failed to satisfy constraint: Member must have length less than or equal to ${MiB - key.length}`;
+    const over = (n, key) => `1 validation error detected: Value 'java.nio.HeapByteBuffer[pos=0 lim=${n} cap=${n}]' at 'data' failed to satisfy constraint: Member must have length less than or equal to ${n > MiB ? MiB : MiB - key.length}`;
     await rejectsWith(client.send(new PutRecordCommand({ StreamName: name, PartitionKey: 'pk3', Data: exact })), 'ValidationException', over(MiB - 2, 'pk3'));
     await rejectsWith(client.send(new PutRecordCommand({ StreamName: name, PartitionKey: 'k', Data: Buffer.alloc(MiB + 1) })), 'ValidationException', over(MiB + 1, 'k'));
     // In PutRecords the member path names the record (1-based).
@@ -261,6 +261,8 @@ describe('PutRecord and PutRecords', () => {
     await client.send(new PutRecordsCommand({ StreamName: name, Records: [{ PartitionKey: 'big', Data: exact }] }));
     await rejectsWith(client.send(new PutRecordCommand({ StreamName: name, PartitionKey: 'big', Data: Buffer.alloc(2 * MiB) })), 'ValidationException',
       `1 validation error detected: Value 'java.nio.HeapByteBuffer[pos=0 lim=${2 * MiB} cap=${2 * MiB}]' at 'data' failed to satisfy constraint: Member must have length less than or equal to ${2 * MiB - 3}`);
+    await rejectsWith(client.send(new PutRecordCommand({ StreamName: name, PartitionKey: 'big', Data: Buffer.alloc(2 * MiB + 1) })), 'ValidationException',
+      `1 validation error detected: Value 'java.nio.HeapByteBuffer[pos=0 lim=${2 * MiB + 1} cap=${2 * MiB + 1}]' at 'data' failed to satisfy constraint: Member must have length less than or equal to ${2 * MiB}`);
     const stored = await readShard(name, 'shardId-000000000000');
     assert.equal(stored.length, 2);
     assert.equal(stored[0].SequenceNumber, put.SequenceNumber);

@@ -34,12 +34,14 @@ function hashKeyOf(record: RecordInput): bigint {
 }
 
 function checkRecordSize(record: RecordInput, stream: StreamState, path: string): void {
-  // The limit covers data and partition key together; the message speaks of the data, so it
-  // names the room the key leaves for it.
-  const room = stream.maxRecordSizeKiB * 1024 - Buffer.byteLength(record.PartitionKey);
+  // The limit covers data and partition key together, but the message speaks of the data: it
+  // names the stream's limit when the data alone exceeds it (as the service's message does),
+  // and otherwise the room the key leaves for the data.
+  const max = stream.maxRecordSizeKiB * 1024;
+  const room = max - Buffer.byteLength(record.PartitionKey);
   const n = record.Data.length;
   if (n > room) {
-    throw validationError(`1 validation error detected: Value 'java.nio.HeapByteBuffer[pos=0 lim=${n} cap=${n}]' at '${path}' failed to satisfy constraint: Member must have length less than or equal to ${room}`);
+    throw validationError(`1 validation error detected: Value 'java.nio.HeapByteBuffer[pos=0 lim=${n} cap=${n}]' at '${path}' failed to satisfy constraint: Member must have length less than or equal to ${n > max ? max : room}`);
   }
 }
 
