@@ -3,7 +3,9 @@
 // and a second server cannot open a data directory that is in use.
 import assert from 'node:assert/strict';
 import { readdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import Database from 'better-sqlite3';
 import {
   AddTagsToStreamCommand, CreateStreamCommand, DeleteStreamCommand, DescribeStreamCommand, GetRecordsCommand, GetShardIteratorCommand,
   ListStreamsCommand, ListTagsForStreamCommand, PutRecordCommand, PutRecordsCommand,
@@ -221,6 +223,31 @@ describe('durability', () => {
     } finally {
       await server.stop();
       rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+
+  it('retention deletes expired records from storage, not only from answers', async () => {
+    const server = await startServer();
+    try {
+      const client = server.client();
+      await client.send(new CreateStreamCommand({ StreamName: 'trimmed', ShardCount: 2 }));
+      const data = Buffer.alloc(100, 1);
+      // More than one trimming batch per shard (2000 keys).
+      for (let b = 0; b < 12; b++) {
+        const records = Array.from({ length: 500 }, (_, i) => ({ PartitionKey: `k${b}-${i}`, Data: data }));
+        const out = await client.send(new PutRecordsCommand({ StreamName: 'trimmed', Records: records }));
+        assert.equal(out.FailedRecordCount, 0);
+      }
+      await server.advanceClock(25 * 3_600_000);
+      await client.send(new PutRecordCommand({ StreamName: 'trimmed', PartitionKey: 'fresh', Data: Buffer.from('new') }));
+      await server.stop();
+      const db = new Database(join(server.dataDir, 'sluice.db'), { readonly: true });
+      const { n } = db.prepare('SELECT count(*) AS n FROM records').get();
+      db.close();
+      assert.equal(n, 1, 'only the record written after the retention period is left on disk');
+    } finally {
+      await server.stop();
+      server.cleanup();
     }
   });
 

@@ -41,6 +41,8 @@ interface LiveStream {
 }
 
 const TRIM_BATCH = 2000;
+/** Bounds one trimming pass per shard, so the server stays responsive while it catches up. */
+const TRIM_MAX_BATCHES = 50;
 
 export interface SqliteOptions {
   /** A directory to keep data in, or undefined for memory only. */
@@ -130,8 +132,12 @@ export class SqliteStore implements Store {
         `SELECT key & ${COUNTER_MASK} AS counter FROM records WHERE key >= ? AND key <= ? AND arrival_ms >= ? ORDER BY key LIMIT 1`),
       lastArrival: db.prepare<[bigint, bigint], { arrival_ms: number }>(
         'SELECT arrival_ms FROM records WHERE key >= ? AND key <= ? ORDER BY key DESC LIMIT 1'),
-      oldest: db.prepare<[bigint, bigint, number], { key: bigint; arrival_ms: number }>(
-        'SELECT key, arrival_ms FROM records WHERE key >= ? AND key <= ? ORDER BY key LIMIT ?').safeIntegers(true),
+      oldest: db.prepare<[bigint, bigint], { arrival_ms: number }>(
+        'SELECT arrival_ms FROM records WHERE key >= ? AND key <= ? ORDER BY key LIMIT 1'),
+      expiredPrefix: db.prepare<[bigint, bigint, number, number], { n: number; last: bigint }>(
+        `SELECT count(*) AS n, max(key) AS last FROM
+           (SELECT key, arrival_ms FROM records WHERE key >= ? AND key <= ? ORDER BY key LIMIT ?)
+         WHERE arrival_ms < ?`).safeIntegers(true),
       deleteRange: db.prepare('DELETE FROM records WHERE key >= ? AND key <= ?'),
       allStreams: db.prepare<[], StreamRow>('SELECT * FROM streams'),
     };
@@ -341,16 +347,17 @@ export class SqliteStore implements Store {
       const cutoff = nowMs - stream.retention_hours * 3_600_000;
       for (const shard of this.stmt.shards.all(stream.uid)) {
         const [lo, hi] = keyRange(shard.uid);
-        // Arrival times rise with the key inside a shard: the expired records are a prefix.
-        const head = this.stmt.oldest.all(lo, hi, TRIM_BATCH);
-        let last: bigint | undefined;
-        for (const row of head) {
-          if (Number(row.arrival_ms) >= cutoff) break;
-          last = row.key;
+        // Arrival times rise with the key inside a shard, so the expired records are a prefix:
+        // delete it in bounded range deletes, reading at most one batch of keys each time.
+        for (let batch = 0; batch < TRIM_MAX_BATCHES; batch++) {
+          const first = this.stmt.oldest.get(lo, hi);
+          if (!first || first.arrival_ms >= cutoff) break;
+          const { n, last } = this.stmt.expiredPrefix.get(lo, hi, TRIM_BATCH, cutoff)!;
+          this.stmt.deleteRange.run(lo, last);
+          if (Number(n) < TRIM_BATCH) break;
         }
-        if (last !== undefined) this.stmt.deleteRange.run(lo, last);
-        const emptied = head.length === 0 || (last === head[head.length - 1]!.key && head.length < TRIM_BATCH);
-        if (shard.closed_ms !== null && shard.closed_ms < cutoff && emptied) {
+        // A closed shard whose records have all aged out is gone from the stream, as in AWS.
+        if (shard.closed_ms !== null && shard.closed_ms < cutoff && !this.stmt.oldest.get(lo, hi)) {
           this.stmt.deleteShardRow.run(shard.uid);
           this.live.delete(stream.uid);
         }
