@@ -41,6 +41,7 @@ interface LiveStream {
 }
 
 const TRIM_BATCH = 2000;
+const INSERT_CHUNK = 50;
 /** Bounds one trimming pass per shard, so the server stays responsive while it catches up. */
 const TRIM_MAX_BATCHES = 50;
 
@@ -123,7 +124,6 @@ export class SqliteStore implements Store {
       hasTag: db.prepare<[number, string], { n: number }>('SELECT 1 AS n FROM tags WHERE stream_uid = ? AND key = ?'),
       putTag: db.prepare('INSERT INTO tags (stream_uid, key, value) VALUES (?, ?, ?) ON CONFLICT (stream_uid, key) DO UPDATE SET value = excluded.value'),
       removeTag: db.prepare('DELETE FROM tags WHERE stream_uid = ? AND key = ?'),
-      insertRecord: db.prepare('INSERT INTO records (key, arrival_ms, partition_key, data) VALUES (?, ?, ?, ?)'),
       setLastCounter: db.prepare('UPDATE shards SET last_counter = ? WHERE uid = ?'),
       readRange: db.prepare<[bigint, bigint, number, number], StoredRecordRow>(
         `SELECT key & ${COUNTER_MASK} AS counter, arrival_ms, partition_key, data FROM records
@@ -285,9 +285,10 @@ export class SqliteStore implements Store {
 
   async putRecords(uid: number, records: RecordEntry[], nowMs: number): Promise<PutOutcome[]> {
     const live = this.liveStream(uid);
-    const touched = new Set<LiveShard>();
     const before = new Map<LiveShard, [number, number]>();
     const outcomes: PutOutcome[] = new Array(records.length);
+    // Rows go in with multi-row INSERTs: one statement per INSERT_CHUNK records, not per record.
+    const params: unknown[] = [];
     try {
       this.db.transaction(() => {
         for (let i = 0; i < records.length; i++) {
@@ -297,12 +298,15 @@ export class SqliteStore implements Store {
           const counter = ++shard.lastCounter;
           // Arrival times never go backwards within a shard, so AT_TIMESTAMP and trimming can rely on order.
           if (nowMs > shard.lastArrivalMs) shard.lastArrivalMs = nowMs;
-          this.stmt.insertRecord.run((BigInt(shard.uid) << COUNTER_BITS) | BigInt(counter), shard.lastArrivalMs,
-            record.partitionKey, record.data);
-          touched.add(shard);
+          params.push(recordKey(shard.uid, counter), shard.lastArrivalMs, record.partitionKey, record.data);
+          if (params.length === INSERT_CHUNK * 4) {
+            this.insertMany(INSERT_CHUNK).run(params);
+            params.length = 0;
+          }
           outcomes[i] = { shardIndex: shard.index, shardCreatedMs: shard.createdMs, counter };
         }
-        for (const shard of touched) this.stmt.setLastCounter.run(shard.lastCounter, shard.uid);
+        if (params.length > 0) this.insertMany(params.length / 4).run(params);
+        for (const shard of before.keys()) this.stmt.setLastCounter.run(shard.lastCounter, shard.uid);
       })();
     } catch (err) {
       for (const [shard, [counter, arrival]] of before) {
@@ -312,6 +316,17 @@ export class SqliteStore implements Store {
       throw err;
     }
     return outcomes;
+  }
+
+  private readonly inserts = new Map<number, Database.Statement>();
+  /** A prepared INSERT of `rows` records (kept per size; at most INSERT_CHUNK of them). */
+  private insertMany(rows: number): Database.Statement {
+    let stmt = this.inserts.get(rows);
+    if (!stmt) {
+      stmt = this.db.prepare(`INSERT INTO records (key, arrival_ms, partition_key, data) VALUES ${'(?, ?, ?, ?), '.repeat(rows - 1)}(?, ?, ?, ?)`);
+      this.inserts.set(rows, stmt);
+    }
+    return stmt;
   }
 
   async readRecords(uid: number, shardIndex: number, req: ReadRequest): Promise<ReadResult> {
@@ -375,6 +390,13 @@ interface StoredRecordRow {
   arrival_ms: number;
   partition_key: string;
   data: Buffer;
+}
+
+const SAFE_SHARD_UIDS = 2 ** (53 - Number(COUNTER_BITS));
+
+/** A record's key; a plain number while it is exact (shard uids below 8192), else a BigInt. */
+function recordKey(shardUid: number, counter: number): number | bigint {
+  return shardUid < SAFE_SHARD_UIDS ? shardUid * 2 ** Number(COUNTER_BITS) + counter : (BigInt(shardUid) << COUNTER_BITS) | BigInt(counter);
 }
 
 function keyRange(shardUid: number): [bigint, bigint] {
