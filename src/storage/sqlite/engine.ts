@@ -4,6 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import type {
   ChangeOutcome, CreateOutcome, NewStream, PendingChange, PutOutcome, ReadRequest, ReadResult, RecordEntry,
@@ -42,6 +43,7 @@ interface LiveStream {
 
 const TRIM_BATCH = 2000;
 const INSERT_CHUNK = 50;
+const CHECKPOINT_EVERY_MS = 200;
 /** Bounds one trimming pass per shard, so the server stays responsive while it catches up. */
 const TRIM_MAX_BATCHES = 50;
 
@@ -55,30 +57,34 @@ export class SqliteStore implements Store {
   private readonly live = new Map<number, LiveStream>();
   private readonly stmt: ReturnType<SqliteStore['prepare']>;
 
+  /** Holds the data directory for this process (see lockDataDir). */
+  private readonly lock?: Database.Database;
+  private readonly checkpointer?: Worker;
+
   constructor(options: SqliteOptions) {
     let file = ':memory:';
     if (options.dataDir) {
       mkdirSync(options.dataDir, { recursive: true });
+      this.lock = lockDataDir(options.dataDir);
       file = join(options.dataDir, 'sluice.db');
     }
-    // timeout 0: a data directory held by another process is refused at once, not after a wait.
-    this.db = new Database(file, { timeout: 0 });
-    try {
-      this.db.pragma('locking_mode = EXCLUSIVE');
-      this.db.pragma('journal_mode = WAL');
-    } catch (err) {
-      this.db.close();
-      if ((err as { code?: string }).code === 'SQLITE_BUSY') {
-        throw new Error(`data directory ${options.dataDir} is in use by another Sluice process`);
-      }
-      throw err;
-    }
+    this.db = new Database(file, { timeout: 1000 });
+    this.db.pragma('journal_mode = WAL');
     // WAL with synchronous=NORMAL: a committed write is in the OS before we answer, so it survives
-    // the process being killed; an fsync per commit would only add power-loss safety.
+    // the process being killed; an fsync per commit would only add power-loss safety. Checkpoints
+    // (which do fsync) run on a worker thread's connection instead of after some commits.
     this.db.pragma('synchronous = NORMAL');
     this.db.pragma('cache_size = -16384');
     this.migrate();
     this.stmt = this.prepare();
+    if (options.dataDir) {
+      this.db.pragma('wal_autocheckpoint = 0');
+      this.checkpointer = new Worker(new URL('./checkpointer.js', import.meta.url), {
+        workerData: { file, intervalMs: CHECKPOINT_EVERY_MS },
+        resourceLimits: { maxOldGenerationSizeMb: 16, maxYoungGenerationSizeMb: 4 },
+      });
+      this.checkpointer.unref();
+    }
   }
 
   private migrate(): void {
@@ -381,7 +387,15 @@ export class SqliteStore implements Store {
   }
 
   async close(): Promise<void> {
+    if (this.checkpointer) {
+      const stopped = new Promise((resolve) => this.checkpointer!.once('message', resolve));
+      this.checkpointer.postMessage('stop');
+      await Promise.race([stopped, new Promise((resolve) => setTimeout(resolve, 2000))]);
+      await this.checkpointer.terminate();
+      this.db.pragma('wal_checkpoint(TRUNCATE)');
+    }
     this.db.close();
+    this.lock?.close();
   }
 }
 
@@ -397,6 +411,26 @@ const SAFE_SHARD_UIDS = 2 ** (53 - Number(COUNTER_BITS));
 /** A record's key; a plain number while it is exact (shard uids below 8192), else a BigInt. */
 function recordKey(shardUid: number, counter: number): number | bigint {
   return shardUid < SAFE_SHARD_UIDS ? shardUid * 2 ** Number(COUNTER_BITS) + counter : (BigInt(shardUid) << COUNTER_BITS) | BigInt(counter);
+}
+
+/**
+ * One process owns a data directory: it holds an exclusive SQLite lock on `sluice.lock` there for
+ * its lifetime (released by the OS if the process dies), and a second process is refused at once.
+ */
+function lockDataDir(dir: string): Database.Database {
+  const lock = new Database(join(dir, 'sluice.lock'), { timeout: 0 });
+  try {
+    lock.pragma('locking_mode = EXCLUSIVE');
+    lock.exec('CREATE TABLE IF NOT EXISTS owner (pid INTEGER); DELETE FROM owner;');
+    lock.prepare('INSERT INTO owner (pid) VALUES (?)').run(process.pid);
+    return lock;
+  } catch (err) {
+    lock.close();
+    if ((err as { code?: string }).code === 'SQLITE_BUSY') {
+      throw new Error(`data directory ${dir} is in use by another Sluice process`);
+    }
+    throw err;
+  }
 }
 
 function keyRange(shardUid: number): [bigint, bigint] {
