@@ -72,7 +72,8 @@ export const putRecord: Operation = async (input: PutRecordInput, ctx) => {
   }
   checkRecordSize(input, stream, 'data');
   // Sequence numbers rise with every write to a shard, so SequenceNumberForOrdering holds by construction.
-  const [outcome] = await ctx.store.putRecords(stream.uid, [{ hashKey, partitionKey: input.PartitionKey, data: input.Data }], ctx.clock.now());
+  const encrypted = stream.encryptionType === 'KMS';
+  const [outcome] = await ctx.store.putRecords(stream.uid, [{ hashKey, partitionKey: input.PartitionKey, data: input.Data, encrypted }], ctx.clock.now());
   return { ShardId: formatShardId(outcome!.shardIndex), SequenceNumber: sequenceNumber(outcome!), ...encryption(stream) };
 };
 
@@ -84,7 +85,7 @@ export const putRecords: Operation = async (input: StreamTarget & { Records: Rec
     const r = input.Records[i]!;
     checkRecordSize(r, stream, `records.${i + 1}.member.data`);
     total += r.Data.length + Buffer.byteLength(r.PartitionKey);
-    entries[i] = { hashKey: hashKeyOf(r), partitionKey: r.PartitionKey, data: r.Data };
+    entries[i] = { hashKey: hashKeyOf(r), partitionKey: r.PartitionKey, data: r.Data, encrypted: stream.encryptionType === 'KMS' };
   }
   if (total > PUT_RECORDS_MAX_BYTES) throw invalidArgument('Records size exceeds 10 MB limit');
   const outcomes = await ctx.store.putRecords(stream.uid, entries, ctx.clock.now());
@@ -120,7 +121,7 @@ export const getRecords: Operation = async (input: { ShardIterator: string; Limi
     ApproximateArrivalTimestamp: new Timestamp(r.arrivalMs),
     Data: new Blob(r.data),
     PartitionKey: r.partitionKey,
-    ...encryption(stream),
+    ...(r.encrypted ? { EncryptionType: 'KMS' } : {}),
   }));
   const last = result.records[result.records.length - 1];
   const next = last ? last.counter + 1 : position.counter;

@@ -28,17 +28,25 @@ export type PendingChange =
   | { kind: 'delete' }
   | { kind: 'reshard'; close: number[]; open: ShardSpec[] };
 
-export interface StreamState extends StreamKey {
-  /** Unique for the life of the store: a stream created again under the same name gets a new one. */
-  uid: number;
-  status: StreamStatus;
-  createdMs: number;
+/** What operations change in place on a stream (retention, encryption, mode, limits, …). */
+export interface StreamSettings {
   retentionHours: number;
   mode: StreamMode;
   maxRecordSizeKiB: number;
   encryptionType: 'NONE' | 'KMS';
   keyId?: string;
   shardLevelMetrics: string[];
+  /** Warm throughput asked for (on-demand streams). */
+  warmThroughputMiBps?: number;
+  /** How an on-demand stream spreads records: by partition key, or evenly (AUTO). */
+  recordDistribution?: string;
+}
+
+export interface StreamState extends StreamKey, StreamSettings {
+  /** Unique for the life of the store: a stream created again under the same name gets a new one. */
+  uid: number;
+  status: StreamStatus;
+  createdMs: number;
   pending?: PendingChange;
   pendingDueMs?: number;
 }
@@ -61,6 +69,7 @@ export interface NewStream extends StreamKey {
   retentionHours: number;
   mode: StreamMode;
   maxRecordSizeKiB: number;
+  warmThroughputMiBps?: number;
   shards: ShardSpec[];
   tags: Record<string, string>;
   status: StreamStatus;
@@ -77,6 +86,8 @@ export interface RecordEntry {
   hashKey: bigint;
   partitionKey: string;
   data: Buffer;
+  /** Written while server-side encryption was on (reported as EncryptionType KMS on reads). */
+  encrypted?: boolean;
 }
 
 export interface PutOutcome {
@@ -90,6 +101,7 @@ export interface StoredRecord {
   arrivalMs: number;
   partitionKey: string;
   data: Buffer;
+  encrypted: boolean;
 }
 
 export interface ReadRequest {
@@ -125,7 +137,12 @@ export interface Store {
    * Moves an ACTIVE stream into `status` with a change that completes at `dueMs`.
    * Fails, with the status found, when the stream is not ACTIVE (or is gone).
    */
-  beginChange(uid: number, status: StreamStatus, change: PendingChange, dueMs: number, allowed?: StreamStatus[]): Promise<ChangeOutcome>;
+  beginChange(uid: number, status: StreamStatus, change: PendingChange, dueMs: number, allowed?: StreamStatus[],
+    settings?: Partial<StreamSettings>): Promise<ChangeOutcome>;
+  /** Changes settings in place, without a status change, if the stream's status is allowed. */
+  updateSettings(uid: number, settings: Partial<StreamSettings>, allowed?: StreamStatus[]): Promise<ChangeOutcome>;
+  /** Streams of an account and region, all or only those in `mode`. */
+  countStreams(account: string, region: string, mode?: StreamMode): Promise<number>;
   /** Applies every pending change due at `nowMs`; returns how many were applied. */
   completeDueChanges(nowMs: number): Promise<number>;
 
@@ -139,6 +156,16 @@ export interface Store {
   readRecords(uid: number, shardIndex: number, request: ReadRequest): Promise<ReadResult>;
   /** The counter of the first record that arrived at or after `atMs`, or the next one to be written. */
   counterAtTime(uid: number, shardIndex: number, atMs: number): Promise<number>;
+
+  /** A resource policy by the ARN of the stream or consumer it is attached to. */
+  getPolicy(arn: string): Promise<string | undefined>;
+  /** Attaches a policy to a stream's ARN or one of its consumers' (dropped with the stream). */
+  putPolicy(streamUid: number, arn: string, policy: string): Promise<void>;
+  deletePolicy(arn: string): Promise<boolean>;
+
+  /** Account-level settings (JSON) of an account in a region. */
+  getAccountSettings(account: string, region: string): Promise<string | undefined>;
+  putAccountSettings(account: string, region: string, settings: string): Promise<void>;
 
   /** Deletes records past their stream's retention, and closed shards that hold nothing any more. */
   trimExpired(nowMs: number): Promise<void>;

@@ -8,14 +8,20 @@ import { Worker } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import type {
   ChangeOutcome, CreateOutcome, NewStream, PendingChange, PutOutcome, ReadRequest, ReadResult, RecordEntry,
-  ShardSpec, ShardState, Store, StoredRecord, StreamKey, StreamState, StreamStatus,
+  ShardSpec, ShardState, Store, StoredRecord, StreamKey, StreamMode, StreamSettings, StreamState, StreamStatus,
 } from '../store.js';
 import { COUNTER_BITS, COUNTER_MASK, MIGRATIONS } from './schema.js';
 
 interface StreamRow {
   uid: number; account: string; region: string; name: string; status: string; created_ms: number;
   retention_hours: number; mode: string; max_record_kib: number; encryption_type: string; key_id: string | null;
-  shard_metrics: string; pending: string | null; pending_due_ms: number | null;
+  shard_metrics: string; pending: string | null; pending_due_ms: number | null; settings: string;
+}
+
+/** Settings kept as JSON in streams.settings (those no query looks at). */
+interface ExtraSettings {
+  warmThroughputMiBps?: number;
+  recordDistribution?: string;
 }
 
 interface ShardRow {
@@ -43,6 +49,8 @@ interface LiveStream {
 
 const TRIM_BATCH = 2000;
 const INSERT_CHUNK = 50;
+/** Values per row in a records INSERT. */
+const COLUMNS = 5;
 const CHECKPOINT_EVERY_MS = 200;
 /** Bounds one trimming pass per shard, so the server stays responsive while it catches up. */
 const TRIM_MAX_BATCHES = 50;
@@ -111,7 +119,22 @@ export class SqliteStore implements Store {
          WHERE t.account = ? AND t.region = ? AND s.closed_ms IS NULL`),
       insertStream: db.prepare(
         `INSERT INTO streams (account, region, name, status, created_ms, retention_hours, mode, max_record_kib,
-          next_shard_index, pending, pending_due_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+          next_shard_index, pending, pending_due_ms, settings) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+      updateSettings: db.prepare(
+        `UPDATE streams SET retention_hours = ?, mode = ?, max_record_kib = ?, encryption_type = ?, key_id = ?,
+          shard_metrics = ?, settings = ? WHERE uid = ?`),
+      countStreams: db.prepare<[string, string], { n: number }>('SELECT count(*) AS n FROM streams WHERE account = ? AND region = ?'),
+      countStreamsInMode: db.prepare<[string, string, string], { n: number }>(
+        'SELECT count(*) AS n FROM streams WHERE account = ? AND region = ? AND mode = ?'),
+      getPolicy: db.prepare<[string], { policy: string }>('SELECT policy FROM resource_policies WHERE arn = ?'),
+      putPolicy: db.prepare(
+        'INSERT INTO resource_policies (arn, stream_uid, policy) VALUES (?, ?, ?) ON CONFLICT (arn) DO UPDATE SET policy = excluded.policy'),
+      deletePolicy: db.prepare('DELETE FROM resource_policies WHERE arn = ?'),
+      deleteStreamPolicies: db.prepare('DELETE FROM resource_policies WHERE stream_uid = ?'),
+      getAccountSettings: db.prepare<[string, string], { settings: string }>('SELECT settings FROM account_settings WHERE account = ? AND region = ?'),
+      putAccountSettings: db.prepare(
+        `INSERT INTO account_settings (account, region, settings) VALUES (?, ?, ?)
+         ON CONFLICT (account, region) DO UPDATE SET settings = excluded.settings`),
       insertShard: db.prepare(
         `INSERT INTO shards (stream_uid, idx, created_ms, start_hash, end_hash, parent_idx, adjacent_parent_idx)
          VALUES (?, ?, ?, ?, ?, ?, ?)`),
@@ -132,7 +155,7 @@ export class SqliteStore implements Store {
       removeTag: db.prepare('DELETE FROM tags WHERE stream_uid = ? AND key = ?'),
       setLastCounter: db.prepare('UPDATE shards SET last_counter = ? WHERE uid = ?'),
       readRange: db.prepare<[bigint, bigint, number, number], StoredRecordRow>(
-        `SELECT key & ${COUNTER_MASK} AS counter, arrival_ms, partition_key, data FROM records
+        `SELECT key & ${COUNTER_MASK} AS counter, arrival_ms, partition_key, data, encrypted FROM records
          WHERE key >= ? AND key <= ? AND arrival_ms >= ? ORDER BY key LIMIT ?`),
       firstAtTime: db.prepare<[bigint, bigint, number], { counter: number }>(
         `SELECT key & ${COUNTER_MASK} AS counter FROM records WHERE key >= ? AND key <= ? AND arrival_ms >= ? ORDER BY key LIMIT 1`),
@@ -160,7 +183,8 @@ export class SqliteStore implements Store {
       const openShards = this.stmt.openShardCount.get(s.account, s.region)!.n;
       if (openShards + s.shards.length > shardLimit) return { ok: false, reason: 'shard-limit', openShards };
       const info = this.stmt.insertStream.run(s.account, s.region, s.name, s.status, s.createdMs, s.retentionHours,
-        s.mode, s.maxRecordSizeKiB, s.shards.length, encodePending(s.pending), s.pendingDueMs ?? null);
+        s.mode, s.maxRecordSizeKiB, s.shards.length, encodePending(s.pending), s.pendingDueMs ?? null,
+        JSON.stringify(s.warmThroughputMiBps !== undefined ? { warmThroughputMiBps: s.warmThroughputMiBps } : {}));
       const uid = Number(info.lastInsertRowid);
       s.shards.forEach((spec, i) => this.insertShard(uid, i, s.createdMs, spec));
       for (const [k, v] of Object.entries(s.tags)) this.stmt.putTag.run(uid, k, v);
@@ -206,15 +230,64 @@ export class SqliteStore implements Store {
   }
 
   async beginChange(uid: number, status: StreamStatus, change: PendingChange, dueMs: number,
-    allowed: StreamStatus[] = ['ACTIVE']): Promise<ChangeOutcome> {
+    allowed: StreamStatus[] = ['ACTIVE'], settings?: Partial<StreamSettings>): Promise<ChangeOutcome> {
     return this.db.transaction((): ChangeOutcome => {
       const row = this.stmt.streamByUid.get(uid);
       if (!row || !allowed.includes(row.status as StreamStatus)) {
         return { ok: false, status: row?.status as StreamStatus | undefined };
       }
+      if (settings) this.applySettings(row, settings);
       this.stmt.setStatus.run(status, encodePending(change), dueMs, uid);
       return { ok: true };
     })();
+  }
+
+  async updateSettings(uid: number, settings: Partial<StreamSettings>,
+    allowed: StreamStatus[] = ['ACTIVE', 'UPDATING']): Promise<ChangeOutcome> {
+    return this.db.transaction((): ChangeOutcome => {
+      const row = this.stmt.streamByUid.get(uid);
+      if (!row || !allowed.includes(row.status as StreamStatus)) {
+        return { ok: false, status: row?.status as StreamStatus | undefined };
+      }
+      this.applySettings(row, settings);
+      return { ok: true };
+    })();
+  }
+
+  private applySettings(row: StreamRow, patch: Partial<StreamSettings>): void {
+    const next: StreamSettings = { ...toStream(row), ...patch };
+    const extra: ExtraSettings = {
+      ...(next.warmThroughputMiBps !== undefined ? { warmThroughputMiBps: next.warmThroughputMiBps } : {}),
+      ...(next.recordDistribution !== undefined ? { recordDistribution: next.recordDistribution } : {}),
+    };
+    this.stmt.updateSettings.run(next.retentionHours, next.mode, next.maxRecordSizeKiB, next.encryptionType,
+      next.keyId ?? null, JSON.stringify(next.shardLevelMetrics), JSON.stringify(extra), row.uid);
+  }
+
+  async countStreams(account: string, region: string, mode?: StreamMode): Promise<number> {
+    return mode === undefined
+      ? this.stmt.countStreams.get(account, region)!.n
+      : this.stmt.countStreamsInMode.get(account, region, mode)!.n;
+  }
+
+  async getPolicy(arn: string): Promise<string | undefined> {
+    return this.stmt.getPolicy.get(arn)?.policy;
+  }
+
+  async putPolicy(streamUid: number, arn: string, policy: string): Promise<void> {
+    this.stmt.putPolicy.run(arn, streamUid, policy);
+  }
+
+  async deletePolicy(arn: string): Promise<boolean> {
+    return this.stmt.deletePolicy.run(arn).changes > 0;
+  }
+
+  async getAccountSettings(account: string, region: string): Promise<string | undefined> {
+    return this.stmt.getAccountSettings.get(account, region)?.settings;
+  }
+
+  async putAccountSettings(account: string, region: string, settings: string): Promise<void> {
+    this.stmt.putAccountSettings.run(account, region, settings);
   }
 
   async completeDueChanges(nowMs: number): Promise<number> {
@@ -246,6 +319,7 @@ export class SqliteStore implements Store {
     }
     this.stmt.deleteStreamShards.run(uid);
     this.stmt.deleteStreamTags.run(uid);
+    this.stmt.deleteStreamPolicies.run(uid);
     this.stmt.deleteStream.run(uid);
   }
 
@@ -304,14 +378,14 @@ export class SqliteStore implements Store {
           const counter = ++shard.lastCounter;
           // Arrival times never go backwards within a shard, so AT_TIMESTAMP and trimming can rely on order.
           if (nowMs > shard.lastArrivalMs) shard.lastArrivalMs = nowMs;
-          params.push(recordKey(shard.uid, counter), shard.lastArrivalMs, record.partitionKey, record.data);
-          if (params.length === INSERT_CHUNK * 4) {
+          params.push(recordKey(shard.uid, counter), shard.lastArrivalMs, record.partitionKey, record.data, record.encrypted ? 1 : 0);
+          if (params.length === INSERT_CHUNK * COLUMNS) {
             this.insertMany(INSERT_CHUNK).run(params);
             params.length = 0;
           }
           outcomes[i] = { shardIndex: shard.index, shardCreatedMs: shard.createdMs, counter };
         }
-        if (params.length > 0) this.insertMany(params.length / 4).run(params);
+        if (params.length > 0) this.insertMany(params.length / COLUMNS).run(params);
         for (const shard of before.keys()) this.stmt.setLastCounter.run(shard.lastCounter, shard.uid);
       })();
     } catch (err) {
@@ -329,7 +403,7 @@ export class SqliteStore implements Store {
   private insertMany(rows: number): Database.Statement {
     let stmt = this.inserts.get(rows);
     if (!stmt) {
-      stmt = this.db.prepare(`INSERT INTO records (key, arrival_ms, partition_key, data) VALUES ${'(?, ?, ?, ?), '.repeat(rows - 1)}(?, ?, ?, ?)`);
+      stmt = this.db.prepare(`INSERT INTO records (key, arrival_ms, partition_key, data, encrypted) VALUES ${'(?, ?, ?, ?, ?), '.repeat(rows - 1)}(?, ?, ?, ?, ?)`);
       this.inserts.set(rows, stmt);
     }
     return stmt;
@@ -351,7 +425,7 @@ export class SqliteStore implements Store {
         break;
       }
       bytes += size;
-      records.push({ counter: row.counter, arrivalMs: row.arrival_ms, partitionKey: row.partition_key, data: row.data });
+      records.push({ counter: row.counter, arrivalMs: row.arrival_ms, partitionKey: row.partition_key, data: row.data, encrypted: row.encrypted === 1 });
     }
     return nextArrivalMs === undefined ? { records } : { records, nextArrivalMs };
   }
@@ -404,6 +478,7 @@ interface StoredRecordRow {
   arrival_ms: number;
   partition_key: string;
   data: Buffer;
+  encrypted: number;
 }
 
 const SAFE_SHARD_UIDS = 2 ** (53 - Number(COUNTER_BITS));
@@ -453,7 +528,9 @@ function route(open: LiveShard[], hash: bigint): LiveShard {
 
 function toStream(r: StreamRow): StreamState {
   const pending = decodePending(r.pending);
+  const extra = JSON.parse(r.settings) as ExtraSettings;
   return {
+    ...extra,
     uid: r.uid, account: r.account, region: r.region, name: r.name, status: r.status as StreamStatus,
     createdMs: r.created_ms, retentionHours: r.retention_hours, mode: r.mode as StreamState['mode'],
     maxRecordSizeKiB: r.max_record_kib, encryptionType: r.encryption_type as StreamState['encryptionType'],

@@ -55,4 +55,16 @@ export const MIGRATIONS: string[] = [
     data BLOB NOT NULL
   );
   `,
+  `
+  ALTER TABLE streams ADD COLUMN settings TEXT NOT NULL DEFAULT '{}';
+  ALTER TABLE records ADD COLUMN encrypted INTEGER NOT NULL DEFAULT 0;
+  CREATE TABLE resource_policies (arn TEXT PRIMARY KEY, stream_uid INTEGER NOT NULL, policy TEXT NOT NULL);
+  CREATE INDEX resource_policies_stream ON resource_policies (stream_uid);
+  CREATE TABLE account_settings (
+    account TEXT NOT NULL,
+    region TEXT NOT NULL,
+    settings TEXT NOT NULL,
+    PRIMARY KEY (account, region)
+  ) WITHOUT ROWID;
+  `,
 ];
