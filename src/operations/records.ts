@@ -1,5 +1,6 @@
 // PutRecord, PutRecords and GetRecords: the data path. Writes are one store call per request
 // (routing and sequence numbers are the store's job); reads are one range read per call.
+import { randomBytes } from 'node:crypto';
 import { expiredIterator, invalidArgument, validationError } from '../core/errors.js';
 import { hashPartitionKey, MAX_HASH_KEY } from '../core/hash-key.js';
 import { ITERATOR_TTL_MS, javaDate } from '../core/iterator-token.js';
@@ -9,6 +10,7 @@ import { Blob, Timestamp } from '../core/values.js';
 import type { PutOutcome, RecordEntry, StreamState } from '../storage/store.js';
 import type { Operation, OperationContext } from './context.js';
 import { shardMissing } from './iterators.js';
+import { trimHorizonMs } from './retention.js';
 import { findStream, notFound, type StreamTarget } from './stream-target.js';
 import { childShardsView } from './views.js';
 
@@ -20,11 +22,34 @@ export const GET_RECORDS_DEFAULT_LIMIT = 10_000;
 
 interface RecordInput {
   Data: Buffer;
+  /** Optional only for streams with the AUTO record distribution strategy. */
   PartitionKey: string;
   ExplicitHashKey?: string;
 }
 
-function hashKeyOf(record: RecordInput): bigint {
+// AUTO record distribution: hash keys from a golden-ratio walk over the key space (a low-discrepancy
+// sequence), so records spread over the open shards in proportion to their ranges, evenly over even
+// shards, whatever their partition keys.
+const GOLDEN_STEP = 0x9e3779b97f4a7c15f39cc0605cedc835n;
+let autoHash = BigInt('0x' + randomBytes(16).toString('hex'));
+function nextAutoHashKey(): bigint {
+  autoHash = (autoHash + GOLDEN_STEP) & MAX_HASH_KEY;
+  return autoHash;
+}
+
+/** Whether the stream spreads records itself, ignoring partition keys and explicit hash keys. */
+function distributesAutomatically(stream: StreamState): boolean {
+  return stream.mode === 'ON_DEMAND' && stream.recordDistribution === 'AUTO';
+}
+
+function partitionKeyOf(record: RecordInput, auto: boolean, path: string): string {
+  if (record.PartitionKey !== undefined) return record.PartitionKey;
+  if (auto) return '';
+  throw validationError(`1 validation error detected: Value null at '${path}' failed to satisfy constraint: Member must not be null`);
+}
+
+function hashKeyOf(record: RecordInput, auto = false): bigint {
+  if (auto) return nextAutoHashKey();
   if (record.ExplicitHashKey === undefined) return hashPartitionKey(record.PartitionKey);
   const key = BigInt(record.ExplicitHashKey);
   if (key > MAX_HASH_KEY) {
@@ -33,13 +58,13 @@ function hashKeyOf(record: RecordInput): bigint {
   return key;
 }
 
-function checkRecordSize(record: RecordInput, stream: StreamState, path: string): void {
+function checkRecordSize(data: Buffer, partitionKey: string, stream: StreamState, path: string): void {
   // The limit covers data and partition key together, but the message speaks of the data: it
   // names the stream's limit when the data alone exceeds it (as the service's message does),
   // and otherwise the room the key leaves for the data.
   const max = stream.maxRecordSizeKiB * 1024;
-  const room = max - Buffer.byteLength(record.PartitionKey);
-  const n = record.Data.length;
+  const room = max - Buffer.byteLength(partitionKey);
+  const n = data.length;
   if (n > room) {
     throw validationError(`1 validation error detected: Value 'java.nio.HeapByteBuffer[pos=0 lim=${n} cap=${n}]' at '${path}' failed to satisfy constraint: Member must have length less than or equal to ${n > max ? max : room}`);
   }
@@ -66,26 +91,30 @@ interface PutRecordInput extends StreamTarget, RecordInput {
 
 export const putRecord: Operation = async (input: PutRecordInput, ctx) => {
   const stream = await writableStream(input, ctx);
-  const hashKey = hashKeyOf(input);
+  const auto = distributesAutomatically(stream);
+  const partitionKey = partitionKeyOf(input, auto, 'partitionKey');
+  const hashKey = hashKeyOf(input, auto);
   if (input.SequenceNumberForOrdering !== undefined && !parseSequenceNumber(input.SequenceNumberForOrdering)) {
     throw invalidArgument(`ExclusiveMinimumSequenceNumber ${input.SequenceNumberForOrdering} used in PutRecord on stream ${stream.name} under account ${stream.account} is invalid.`);
   }
-  checkRecordSize(input, stream, 'data');
+  checkRecordSize(input.Data, partitionKey, stream, 'data');
   // Sequence numbers rise with every write to a shard, so SequenceNumberForOrdering holds by construction.
   const encrypted = stream.encryptionType === 'KMS';
-  const [outcome] = await ctx.store.putRecords(stream.uid, [{ hashKey, partitionKey: input.PartitionKey, data: input.Data, encrypted }], ctx.clock.now());
+  const [outcome] = await ctx.store.putRecords(stream.uid, [{ hashKey, partitionKey, data: input.Data, encrypted }], ctx.clock.now());
   return { ShardId: formatShardId(outcome!.shardIndex), SequenceNumber: sequenceNumber(outcome!), ...encryption(stream) };
 };
 
 export const putRecords: Operation = async (input: StreamTarget & { Records: RecordInput[] }, ctx) => {
   const stream = await writableStream(input, ctx);
   const entries: RecordEntry[] = new Array(input.Records.length);
+  const auto = distributesAutomatically(stream);
   let total = 0;
   for (let i = 0; i < input.Records.length; i++) {
     const r = input.Records[i]!;
-    checkRecordSize(r, stream, `records.${i + 1}.member.data`);
-    total += r.Data.length + Buffer.byteLength(r.PartitionKey);
-    entries[i] = { hashKey: hashKeyOf(r), partitionKey: r.PartitionKey, data: r.Data, encrypted: stream.encryptionType === 'KMS' };
+    const partitionKey = partitionKeyOf(r, auto, `records.${i + 1}.member.partitionKey`);
+    checkRecordSize(r.Data, partitionKey, stream, `records.${i + 1}.member.data`);
+    total += r.Data.length + Buffer.byteLength(partitionKey);
+    entries[i] = { hashKey: hashKeyOf(r, auto), partitionKey, data: r.Data, encrypted: stream.encryptionType === 'KMS' };
   }
   if (total > PUT_RECORDS_MAX_BYTES) throw invalidArgument('Records size exceeds 10 MB limit');
   const outcomes = await ctx.store.putRecords(stream.uid, entries, ctx.clock.now());
@@ -110,7 +139,7 @@ export const getRecords: Operation = async (input: { ShardIterator: string; Limi
   const shard = shards.find((s) => s.index === position.shardIndex);
   if (!shard) throw shardMissing(shardId, stream);
 
-  const minArrivalMs = now - stream.retentionHours * 3_600_000;
+  const minArrivalMs = trimHorizonMs(stream, now);
   const result = await ctx.store.readRecords(stream.uid, shard.index, {
     fromCounter: position.counter, limit: input.Limit ?? GET_RECORDS_DEFAULT_LIMIT,
     maxBytes: GET_RECORDS_MAX_BYTES, minArrivalMs,
@@ -126,7 +155,9 @@ export const getRecords: Operation = async (input: { ShardIterator: string; Limi
   const last = result.records[result.records.length - 1];
   const next = last ? last.counter + 1 : position.counter;
   const millisBehind = result.nextArrivalMs === undefined ? 0 : Math.max(0, now - result.nextArrivalMs);
-  if (shard.closedMs !== undefined && next > shard.lastCounter) {
+  // A closed shard ends when nothing readable is left: past its last counter, or nothing at all
+  // (a shard closed before its first record, or whose last records have expired).
+  if (shard.closedMs !== undefined && (next > shard.lastCounter || result.records.length === 0)) {
     // The end of a closed shard: no further iterator, and the children to continue with.
     return { Records: records, MillisBehindLatest: millisBehind, ChildShards: childShardsView(shard.index, shards) };
   }

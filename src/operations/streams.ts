@@ -6,6 +6,7 @@ import { parseShardId } from '../core/shard-id.js';
 import { Timestamp } from '../core/values.js';
 import type { StreamMode } from '../storage/store.js';
 import type { Operation } from './context.js';
+import { checkWarmThroughput, requireOnDemandRoom } from './limits.js';
 import { findStream, type StreamTarget } from './stream-target.js';
 import { arnOf, encryptionView, shardView, summaryView } from './views.js';
 
@@ -39,7 +40,14 @@ export const createStream: Operation = async (input: CreateStreamInput, ctx) => 
       throw validationError('ShardCount is not supported for streams with the ON_DEMAND capacity mode.');
     }
     shardCount = ON_DEMAND_SHARDS;
+    await requireOnDemandRoom(ctx.account, ctx.region, ctx);
+    if (input.WarmThroughputMiBps !== undefined) {
+      await checkWarmThroughput({ account: ctx.account, region: ctx.region, name: input.StreamName }, input.WarmThroughputMiBps, ctx);
+    }
   } else {
+    if (input.WarmThroughputMiBps !== undefined) {
+      throw invalidArgument('WarmThroughputMiBps can only be specified for streams with the ON_DEMAND capacity mode.');
+    }
     if (input.ShardCount === undefined) {
       throw validationError('1 validation error detected: Value null at \'shardCount\' failed to satisfy constraint: Member must not be null');
     }
@@ -53,6 +61,7 @@ export const createStream: Operation = async (input: CreateStreamInput, ctx) => 
   const outcome = await ctx.store.createStream({
     account: ctx.account, region: ctx.region, name: input.StreamName, createdMs: now,
     retentionHours: DEFAULT_RETENTION_HOURS, mode, maxRecordSizeKiB: input.MaxRecordSizeInKiB ?? DEFAULT_MAX_RECORD_SIZE_KIB,
+    ...(input.WarmThroughputMiBps !== undefined ? { warmThroughputMiBps: input.WarmThroughputMiBps } : {}),
     shards: evenRanges(shardCount).map((r) => ({ startHash: r.start, endHash: r.end })),
     tags, status: 'CREATING', pending: { kind: 'activate' }, pendingDueMs: now + ctx.config.createStreamMs,
   }, ctx.config.shardLimit);

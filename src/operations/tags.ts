@@ -1,6 +1,8 @@
-// AddTagsToStream, ListTagsForStream, RemoveTagsFromStream.
+// AddTagsToStream, ListTagsForStream, RemoveTagsFromStream; TagResource, UntagResource and
+// ListTagsForResource, which name the resource (a stream, later also a consumer) by its ARN.
 import { invalidArgument } from '../core/errors.js';
 import type { Operation } from './context.js';
+import { findResource } from './resource-target.js';
 import { findStream, type StreamTarget } from './stream-target.js';
 import { MAX_TAGS_PER_STREAM } from './streams.js';
 
@@ -10,11 +12,16 @@ const TAG_CHARACTERS = /^[\p{L}\p{N} _./=+\-%@]*$/u;
 
 /** Checks tag text the way the service does; `action` is "add tags to" or "remove tags from". */
 export function checkTagText(texts: string[], action: string, stream: { name: string; account: string }): void {
+  checkTagCharacters(texts, action, `stream ${stream.name} under account ${stream.account}`);
+}
+
+/** The same, for a resource named by `label` ("stream foo under account 123456789012"). */
+function checkTagCharacters(texts: string[], action: string, label: string): void {
   if (texts.some((t) => !TAG_CHARACTERS.test(t))) {
     throw invalidArgument('Some tags contain invalid characters. Valid characters: Unicode letters, digits, white space, _ . / = + - % @.');
   }
   if (texts.some((t) => t.includes('%'))) {
-    throw invalidArgument(`Failed to ${action} stream ${stream.name} under account ${stream.account} because some tags contained illegal characters. The allowed characters are Unicode letters, white-spaces, '_',',','/','=','+','-','@'.`);
+    throw invalidArgument(`Failed to ${action} ${label} because some tags contained illegal characters. The allowed characters are Unicode letters, white-spaces, '_',',','/','=','+','-','@'.`);
   }
 }
 
@@ -43,4 +50,30 @@ export const listTagsForStream: Operation = async (input: StreamTarget & { Exclu
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
   const page = all.slice(0, limit);
   return { Tags: page.map(([Key, Value]) => ({ Key, Value })), HasMoreTags: all.length > page.length };
+};
+
+// The ARN-addressed operations keep a resource's tags where the stream operations keep them, so
+// AddTagsToStream and TagResource see the same tags, with the same limit and character rules.
+
+export const tagResource: Operation = async (input: { ResourceARN: string; Tags: Record<string, string> }, ctx) => {
+  const resource = await findResource(input.ResourceARN, ctx);
+  checkTagCharacters([...Object.keys(input.Tags), ...Object.values(input.Tags)], 'add tags to', resource.label);
+  if (!(await ctx.store.addTags(resource.stream.uid, input.Tags, MAX_TAGS_PER_STREAM))) {
+    throw invalidArgument(`Failed to add tags to ${resource.label} because a given ${resource.kind} cannot have more than ${MAX_TAGS_PER_STREAM} tags associated with it.`);
+  }
+  return undefined;
+};
+
+export const untagResource: Operation = async (input: { ResourceARN: string; TagKeys: string[] }, ctx) => {
+  const resource = await findResource(input.ResourceARN, ctx);
+  checkTagCharacters(input.TagKeys, 'remove tags from', resource.label);
+  await ctx.store.removeTags(resource.stream.uid, input.TagKeys);
+  return undefined;
+};
+
+export const listTagsForResource: Operation = async (input: { ResourceARN: string }, ctx) => {
+  const resource = await findResource(input.ResourceARN, ctx);
+  const tags = Object.entries(await ctx.store.getTags(resource.stream.uid))
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return { Tags: tags.map(([Key, Value]) => ({ Key, Value })) };
 };

@@ -215,7 +215,13 @@ class Reader {
             ? this.read(item, shape.member, `${path}.${i + 1}.member`, NO_CONSTRAINTS)
             : this.readElement(item, shape.member);
         });
-        if (!structured) {
+        if (element.type === 'enum') {
+          // An element outside the enum (e.g. ShardLevelMetrics) is reported on the whole list.
+          if (out.some((item) => typeof item === 'string' && !element.values.includes(item))) {
+            const listed = SERVICE_ENUM_ORDER[shape.member] ?? element.values;
+            this.fail(value, path, `Member must satisfy constraint: [Member must satisfy enum value set: [${listed.join(', ')}]]`);
+          }
+        } else if (!structured) {
           const violated = out.some((item) => typeof item === 'string' && this.elementViolations(item.length, element as Constraints).length > 0);
           if (violated) this.fail(value, path, `Member must satisfy constraint: [${describeLength(element as Constraints)}]`);
         }

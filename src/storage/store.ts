@@ -20,6 +20,11 @@ export interface ShardSpec {
   endHash: bigint;
   parentIndex?: number;
   adjacentParentIndex?: number;
+  /** A parent made by the same change: its position in the change's `open` list (index unknown until applied). */
+  parentNew?: number;
+  adjacentParentNew?: number;
+  /** A short-lived shard of a multi-step reshard: created and closed in the same change. */
+  closed?: boolean;
 }
 
 /** What completes when a stream's transition is due. */
@@ -40,6 +45,8 @@ export interface StreamSettings {
   warmThroughputMiBps?: number;
   /** How an on-demand stream spreads records: by partition key, or evenly (AUTO). */
   recordDistribution?: string;
+  /** Records that arrived before this had expired under an earlier, shorter retention: they stay gone. */
+  retentionFloorMs?: number;
 }
 
 export interface StreamState extends StreamKey, StreamSettings {
@@ -121,6 +128,53 @@ export interface ReadResult {
 
 export type ChangeOutcome = { ok: true } | { ok: false; status: StreamStatus | undefined };
 
+export type ChannelStatus = 'CREATING' | 'ACTIVE' | 'UPDATING' | 'DELETING' | 'FAILED';
+export type ChannelDestination = 'S3' | 'S3_TABLES';
+
+/** A stream a channel reads from: its ARN and creation time (a stream created again is another source). */
+export interface ChannelSource {
+  streamArn: string;
+  streamCreatedMs: number;
+}
+
+/**
+ * A channel (delivery from streams to a destination). The store keeps its configuration as opaque
+ * JSON; it looks only at what uniqueness, limits, filters and the lifecycle need.
+ */
+export interface ChannelState {
+  account: string;
+  region: string;
+  name: string;
+  /** Unique in the store; the channel's ARN names it. */
+  id: string;
+  status: ChannelStatus;
+  statusReason?: string;
+  createdMs: number;
+  destination: ChannelDestination;
+  sources: ChannelSource[];
+  /** The channel's configuration as the operations keep it (JSON text). */
+  config: string;
+  tags: Record<string, string>;
+  /** When the current status (CREATING, UPDATING, DELETING) ends: ACTIVE, or gone after DELETING. */
+  pendingDueMs?: number;
+}
+
+export type NewChannel = Omit<ChannelState, 'statusReason'>;
+
+export type ChannelCreateOutcome =
+  | { ok: true }
+  | { ok: false; reason: 'exists' }
+  /** A channel on one of the sources already delivers to this destination type. */
+  | { ok: false; reason: 'destination-taken'; source: ChannelSource };
+
+export type ChannelChangeOutcome = { ok: true } | { ok: false; status: ChannelStatus | undefined };
+
+/** Matches channels reading from a stream (of that creation time, if given). */
+export interface ChannelFilter {
+  streamArn: string;
+  streamCreatedMs?: number;
+}
+
 export interface Store {
   /** The secret that authenticates iterators and tokens; made once, kept with the data. */
   secret(): Promise<Buffer>;
@@ -166,6 +220,22 @@ export interface Store {
   /** Account-level settings (JSON) of an account in a region. */
   getAccountSettings(account: string, region: string): Promise<string | undefined>;
   putAccountSettings(account: string, region: string, settings: string): Promise<void>;
+
+  /**
+   * Channels. Names are unique per account and region; a source stream has at most one channel per
+   * destination type. Due channel transitions are applied by completeDueChanges.
+   */
+  createChannel(channel: NewChannel): Promise<ChannelCreateOutcome>;
+  getChannel(account: string, region: string, id: string): Promise<ChannelState | undefined>;
+  /** Channels of an account and region sorted by name, after `afterName`, matching any filter given. */
+  listChannels(account: string, region: string, afterName: string | undefined, limit: number,
+    filters?: ChannelFilter[]): Promise<ChannelState[]>;
+  /**
+   * Moves a channel whose status is in `allowed` into `status` (UPDATING or DELETING) until `dueMs`,
+   * replacing its configuration if `config` is given.
+   */
+  changeChannel(account: string, region: string, id: string, status: ChannelStatus, dueMs: number,
+    allowed: ChannelStatus[], config?: string): Promise<ChannelChangeOutcome>;
 
   /** Deletes records past their stream's retention, and closed shards that hold nothing any more. */
   trimExpired(nowMs: number): Promise<void>;

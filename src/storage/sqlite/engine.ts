@@ -7,9 +7,11 @@ import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import type {
-  ChangeOutcome, CreateOutcome, NewStream, PendingChange, PutOutcome, ReadRequest, ReadResult, RecordEntry,
+  ChangeOutcome, ChannelChangeOutcome, ChannelCreateOutcome, ChannelFilter, ChannelState, ChannelStatus, NewChannel,
+  CreateOutcome, NewStream, PendingChange, PutOutcome, ReadRequest, ReadResult, RecordEntry,
   ShardSpec, ShardState, Store, StoredRecord, StreamKey, StreamMode, StreamSettings, StreamState, StreamStatus,
 } from '../store.js';
+import { ChannelTable } from './channels.js';
 import { COUNTER_BITS, COUNTER_MASK, MIGRATIONS } from './schema.js';
 
 interface StreamRow {
@@ -22,6 +24,7 @@ interface StreamRow {
 interface ExtraSettings {
   warmThroughputMiBps?: number;
   recordDistribution?: string;
+  retentionFloorMs?: number;
 }
 
 interface ShardRow {
@@ -64,6 +67,7 @@ export class SqliteStore implements Store {
   private readonly db: Database.Database;
   private readonly live = new Map<number, LiveStream>();
   private readonly stmt: ReturnType<SqliteStore['prepare']>;
+  private readonly channels: ChannelTable;
 
   /** Holds the data directory for this process (see lockDataDir). */
   private readonly lock?: Database.Database;
@@ -85,6 +89,7 @@ export class SqliteStore implements Store {
     this.db.pragma('cache_size = -16384');
     this.migrate();
     this.stmt = this.prepare();
+    this.channels = new ChannelTable(this.db);
     if (options.dataDir) {
       this.db.pragma('wal_autocheckpoint = 0');
       this.checkpointer = new Worker(new URL('./checkpointer.js', import.meta.url), {
@@ -259,6 +264,7 @@ export class SqliteStore implements Store {
     const extra: ExtraSettings = {
       ...(next.warmThroughputMiBps !== undefined ? { warmThroughputMiBps: next.warmThroughputMiBps } : {}),
       ...(next.recordDistribution !== undefined ? { recordDistribution: next.recordDistribution } : {}),
+      ...(next.retentionFloorMs !== undefined ? { retentionFloorMs: next.retentionFloorMs } : {}),
     };
     this.stmt.updateSettings.run(next.retentionHours, next.mode, next.maxRecordSizeKiB, next.encryptionType,
       next.keyId ?? null, JSON.stringify(next.shardLevelMetrics), JSON.stringify(extra), row.uid);
@@ -291,6 +297,7 @@ export class SqliteStore implements Store {
   }
 
   async completeDueChanges(nowMs: number): Promise<number> {
+    const channelsDone = this.channels.completeDue(nowMs);
     const due = this.stmt.due.all(nowMs);
     for (const row of due) {
       const change = decodePending(row.pending);
@@ -301,15 +308,43 @@ export class SqliteStore implements Store {
           this.dropStream(row.uid);
         } else {
           let next = this.stmt.nextShardIndex.get(row.uid)!.next_shard_index;
+          const first = next;
           for (const index of change.close) this.stmt.closeShard.run(nowMs, row.uid, index);
-          for (const spec of change.open) this.insertShard(row.uid, next++, nowMs, spec);
+          for (const spec of change.open) {
+            // Parents made by this same change are named by position; their indexes are known now.
+            this.insertShard(row.uid, next, nowMs, {
+              ...spec,
+              parentIndex: spec.parentIndex ?? (spec.parentNew !== undefined ? first + spec.parentNew : undefined),
+              adjacentParentIndex: spec.adjacentParentIndex ?? (spec.adjacentParentNew !== undefined ? first + spec.adjacentParentNew : undefined),
+            });
+            if (spec.closed) this.stmt.closeShard.run(nowMs, row.uid, next);
+            next++;
+          }
           this.stmt.setNextShardIndex.run(next, row.uid);
           this.stmt.setStatus.run('ACTIVE', null, null, row.uid);
         }
       })();
       this.live.delete(row.uid);
     }
-    return due.length;
+    return due.length + channelsDone;
+  }
+
+  async createChannel(channel: NewChannel): Promise<ChannelCreateOutcome> {
+    return this.channels.create(channel);
+  }
+
+  async getChannel(account: string, region: string, id: string): Promise<ChannelState | undefined> {
+    return this.channels.get(account, region, id);
+  }
+
+  async listChannels(account: string, region: string, afterName: string | undefined, limit: number,
+    filters?: ChannelFilter[]): Promise<ChannelState[]> {
+    return this.channels.list(account, region, afterName, limit, filters);
+  }
+
+  async changeChannel(account: string, region: string, id: string, status: ChannelStatus, dueMs: number,
+    allowed: ChannelStatus[], config?: string): Promise<ChannelChangeOutcome> {
+    return this.channels.change(account, region, id, status, dueMs, allowed, config);
   }
 
   private dropStream(uid: number): void {
@@ -439,7 +474,8 @@ export class SqliteStore implements Store {
 
   async trimExpired(nowMs: number): Promise<void> {
     for (const stream of this.stmt.allStreams.all()) {
-      const cutoff = nowMs - stream.retention_hours * 3_600_000;
+      const floor = (JSON.parse(stream.settings) as ExtraSettings).retentionFloorMs ?? 0;
+      const cutoff = Math.max(nowMs - stream.retention_hours * 3_600_000, floor);
       for (const shard of this.stmt.shards.all(stream.uid)) {
         const [lo, hi] = keyRange(shard.uid);
         // Arrival times rise with the key inside a shard, so the expired records are a prefix:

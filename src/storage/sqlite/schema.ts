@@ -67,4 +67,23 @@ export const MIGRATIONS: string[] = [
     PRIMARY KEY (account, region)
   ) WITHOUT ROWID;
   `,
+  // Channels: one row each, the configuration as JSON; sources (JSON) name the streams read from.
+  `
+  CREATE TABLE channels (
+    id TEXT PRIMARY KEY,
+    account TEXT NOT NULL,
+    region TEXT NOT NULL,
+    name TEXT NOT NULL,
+    status TEXT NOT NULL,
+    status_reason TEXT,
+    created_ms INTEGER NOT NULL,
+    destination TEXT NOT NULL,
+    sources TEXT NOT NULL,
+    config TEXT NOT NULL,
+    tags TEXT NOT NULL DEFAULT '{}',
+    pending_due_ms INTEGER,
+    UNIQUE (account, region, name)
+  );
+  CREATE INDEX channels_pending ON channels (pending_due_ms) WHERE pending_due_ms IS NOT NULL;
+  `,
 ];

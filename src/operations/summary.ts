@@ -1,0 +1,34 @@
+// DescribeStreamSummary: the stream without its shards (DescribeStream's modern replacement).
+import { Timestamp } from '../core/values.js';
+import type { Operation } from './context.js';
+import { findStream, type StreamTarget } from './stream-target.js';
+import { arnOf, encryptionView } from './views.js';
+
+export const describeStreamSummary: Operation = async (input: StreamTarget, ctx) => {
+  const stream = await findStream(input, ctx);
+  // A stream being created or deleted has no shards to show, as DescribeStream shows none.
+  const shown = stream.status !== 'CREATING' && stream.status !== 'DELETING';
+  const openShards = shown ? (await ctx.store.listShards(stream.uid)).filter((s) => s.closedMs === undefined).length : 0;
+  const onDemand = stream.mode === 'ON_DEMAND';
+  return {
+    StreamDescriptionSummary: {
+      StreamName: stream.name,
+      StreamARN: arnOf(stream),
+      StreamStatus: stream.status,
+      StreamModeDetails: { StreamMode: stream.mode },
+      RetentionPeriodHours: stream.retentionHours,
+      StreamCreationTimestamp: new Timestamp(stream.createdMs),
+      EnhancedMonitoring: [{ ShardLevelMetrics: stream.shardLevelMetrics }],
+      ...encryptionView(stream),
+      OpenShardCount: openShards,
+      // Enhanced fan-out consumers are not implemented yet.
+      ConsumerCount: 0,
+      ...(onDemand && stream.warmThroughputMiBps !== undefined
+        ? { WarmThroughput: { TargetMiBps: stream.warmThroughputMiBps, CurrentMiBps: stream.warmThroughputMiBps } }
+        : {}),
+      MaxRecordSizeInKiB: stream.maxRecordSizeKiB,
+      // Newer SDKs read this (on-demand streams only); older ones ignore it.
+      ...(onDemand ? { RecordDistributionStrategy: stream.recordDistribution ?? 'USER_PARTITION_KEY' } : {}),
+    },
+  };
+};
