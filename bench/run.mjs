@@ -105,8 +105,8 @@ try {
   process.exit(2);
 }
 const {
-  KinesisClient, CreateStreamCommand, DescribeStreamSummaryCommand, ListStreamsCommand,
-  PutRecordCommand, PutRecordsCommand, GetShardIteratorCommand, GetRecordsCommand, ListShardsCommand,
+  KinesisClient, CreateStreamCommand, DescribeStreamCommand, ListStreamsCommand,
+  PutRecordCommand, PutRecordsCommand, GetShardIteratorCommand, GetRecordsCommand,
 } = Kinesis;
 
 // ------------------------------------------------------------------ config
@@ -127,7 +127,8 @@ const T = {
   throughput: 60 + Math.ceil(OPTS.records / 500), // 460 s for 200k records (~435 rec/s floor)
   readback: 60 + Math.ceil(OPTS.records / 1000),
   e2e: 60,
-  request: 60, // socket-level cap on any single HTTP request
+  settle: 120, // waiting for the server to go idle before the read-back
+  request: 300, // cap on any single HTTP request (the workload caps above normally come first)
 };
 if (OPTS.timeoutS) for (const k of ['latency', 'throughput', 'readback', 'e2e']) T[k] = OPTS.timeoutS;
 
@@ -207,6 +208,69 @@ function readRssMiB(pid) {
   }
 }
 
+const CLK_TCK = (() => {
+  const r = spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' });
+  const n = Number(r.stdout);
+  return r.status === 0 && n > 0 ? n : 100;
+})();
+
+/** CPU seconds (user + system) a process has used so far, from /proc/<pid>/stat. */
+function procCpuSeconds(pid) {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / CLK_TCK; // utime, stime
+  } catch {
+    return null;
+  }
+}
+
+/** Wraps a workload so its result also tells the CPU time the server and the harness spent. */
+function withCpu(pid, fn) {
+  return async (signal, partial) => {
+    const s0 = procCpuSeconds(pid);
+    const c0 = process.cpuUsage();
+    const t0 = performance.now();
+    const value = await fn(signal, partial);
+    const wall = (performance.now() - t0) / 1000;
+    const s1 = procCpuSeconds(pid);
+    const c = process.cpuUsage(c0);
+    const client = (c.user + c.system) / 1e6;
+    return {
+      ...value,
+      cpu: {
+        wallSeconds: round(wall),
+        serverCpuSeconds: s0 === null || s1 === null ? null : round(s1 - s0),
+        harnessCpuSeconds: round(client),
+        serverCores: s0 === null || s1 === null ? null : round((s1 - s0) / wall, 2),
+        harnessCores: round(client / wall, 2),
+      },
+    };
+  };
+}
+
+/**
+ * Waits (at most maxSeconds) until the server process is nearly idle: below
+ * 0.15 cores over two consecutive 500 ms samples.  Used before the read-back,
+ * so that a server still working through aborted PutRecords calls does not
+ * have that work counted as read time.  Returns the seconds waited.
+ */
+async function waitIdle(pid, maxSeconds) {
+  const t0 = performance.now();
+  let quiet = 0;
+  let prev = procCpuSeconds(pid);
+  if (prev === null) return 0;
+  while ((performance.now() - t0) / 1000 < maxSeconds) {
+    await sleep(500);
+    const cur = procCpuSeconds(pid);
+    if (cur === null) break;
+    quiet = (cur - prev) / 0.5 < 0.15 ? quiet + 1 : 0;
+    prev = cur;
+    if (quiet >= 2) break;
+  }
+  return round((performance.now() - t0) / 1000, 1);
+}
+
 function dirSizeMiB(dir) {
   let total = 0;
   const walk = (d) => {
@@ -232,6 +296,7 @@ function machineFacts() {
     totalMemGiB: round(os.totalmem() / 1024 ** 3, 1),
     node: process.version,
     platform: `${os.platform()} ${os.release()} ${os.arch()}`,
+    loadAvgAtStart: os.loadavg().map((x) => round(x, 2)),
     sluiceGitRev: git.status === 0 ? git.stdout.trim() : null,
   };
 }
@@ -351,7 +416,7 @@ function makeClient(port, maxSockets) {
     region: 'us-east-1',
     credentials: { accessKeyId: 'AKIDBENCHMARK', secretAccessKey: 'benchmark-secret' },
     maxAttempts: 1, // no hidden retries: every failure is counted
-    requestHandler: new NodeHttpHandler({ httpAgent, connectionTimeout: 10_000, requestTimeout: T.request * 1000 }),
+    requestHandler: new NodeHttpHandler({ httpAgent, connectionTimeout: 10_000, requestTimeout: T.request * 1000, throwOnRequestTimeout: true }),
   });
   return { client, destroy: () => { client.destroy(); httpAgent.destroy(); } };
 }
@@ -360,7 +425,7 @@ async function waitReady(client, child, out, seconds) {
   const t0 = performance.now();
   const deadline = t0 + seconds * 1000;
   let lastErr;
-  let exited = null;
+  let exited = child.exitCode !== null || child.signalCode !== null ? `${child.signalCode ?? `code ${child.exitCode}`}` : null;
   child.once('exit', (code, sig) => { exited = sig ? `signal ${sig}` : `code ${code}`; });
   while (performance.now() < deadline) {
     if (exited) throw new Error(`exited during start-up (${exited}): ${out.tail.slice(-5).join(' | ') || 'no output'}`);
@@ -375,18 +440,21 @@ async function waitReady(client, child, out, seconds) {
   throw new Error(`did not answer ListStreams within ${seconds}s (last error: ${errText(lastErr)}); output: ${out.tail.slice(-5).join(' | ') || 'none'}`);
 }
 
+// Only operations every server implements are used: CreateStream,
+// DescribeStream, ListStreams, PutRecord(s), GetShardIterator, GetRecords.
 async function createStream(client, name, shards, signal) {
   await client.send(new CreateStreamCommand({ StreamName: name, ShardCount: shards }), { abortSignal: signal });
   for (;;) {
     checkAbort(signal);
-    const r = await client.send(new DescribeStreamSummaryCommand({ StreamName: name }), { abortSignal: signal });
-    if (r.StreamDescriptionSummary?.StreamStatus === 'ACTIVE') break;
+    const r = await client.send(new DescribeStreamCommand({ StreamName: name }), { abortSignal: signal });
+    const d = r.StreamDescription;
+    if (d?.StreamStatus === 'ACTIVE') {
+      const ids = (d.Shards ?? []).map((s) => s.ShardId);
+      if (ids.length !== shards) throw new Error(`stream ${name}: expected ${shards} shards, DescribeStream returned ${ids.length}`);
+      return ids;
+    }
     await sleep(20);
   }
-  const shardsResp = await client.send(new ListShardsCommand({ StreamName: name }), { abortSignal: signal });
-  const ids = (shardsResp.Shards ?? []).map((s) => s.ShardId);
-  if (ids.length !== shards) throw new Error(`stream ${name}: expected ${shards} shards, ListShards returned ${ids.length}`);
-  return ids;
 }
 
 // ---------------------------------------------------------------- workloads
@@ -420,13 +488,15 @@ async function wPutThroughput(port, stream, signal, progress, partial = {}) {
   let okRecords = 0;
   let failedRecords = 0;
   let failedCalls = 0;
+  let failedCallRecords = 0; // records of calls that failed as a whole: stored or not, unknown
   let calls = 0;
   const failureCodes = new Map();
   let firstCallError = null;
   const t0 = performance.now();
   // Kept current so that a timed-out run can still say how far it got.
+  partial.startedAt = t0;
   const snapshot = () => Object.assign(partial, {
-    okRecords, failedRecords, failedCalls, inFlightRecords: next - okRecords - failedRecords,
+    okRecords, failedRecords, failedCalls, failedCallRecords, inFlightRecords: next - okRecords - failedRecords,
     seconds: round((performance.now() - t0) / 1000), perShard: Object.fromEntries([...perShard.entries()].sort()),
   });
   async function worker() {
@@ -436,6 +506,7 @@ async function wPutThroughput(port, stream, signal, progress, partial = {}) {
       if (start >= total) return;
       const n = Math.min(batch, total - start);
       next += n;
+      snapshot(); // counts this call as in flight until it is answered
       const Records = new Array(n);
       for (let j = 0; j < n; j++) {
         const i = start + j;
@@ -448,6 +519,7 @@ async function wPutThroughput(port, stream, signal, progress, partial = {}) {
       } catch (err) {
         checkAbort(signal);
         failedCalls++;
+        failedCallRecords += n;
         failedRecords += n;
         firstCallError ??= errText(err);
         if (failedCalls > 20 && failedCalls > calls / 2) throw new Error(`most PutRecords calls fail: ${firstCallError}`);
@@ -482,6 +554,7 @@ async function wPutThroughput(port, stream, signal, progress, partial = {}) {
     okRecords,
     failedRecords,
     failedCalls,
+    failedCallRecords,
     failureCodes: Object.fromEntries(failureCodes),
     firstCallError,
     seconds: round(seconds),
@@ -651,7 +724,8 @@ async function runWorkload(result, key, label, seconds, fn, partial = null) {
   try {
     const value = await withDeadline(label, seconds, (signal) => fn(signal, partial));
     result.workloads[key] = { ok: true, ...value };
-    console.log(`      done in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+    const cpu = value.cpu ? `; CPU used: server ${value.cpu.serverCores ?? '?'} cores, harness ${value.cpu.harnessCores} cores` : '';
+    console.log(`      done in ${((performance.now() - t0) / 1000).toFixed(1)} s${cpu}`);
     return value;
   } catch (err) {
     let reason = errText(err);
@@ -694,29 +768,41 @@ async function benchServer(name) {
     result.idle = readRssMiB(child.pid);
     console.log(`    answering ListStreams after ${result.startupMs.toFixed(0)} ms${result.idle ? `, RSS ${result.idle.rssMiB.toFixed(1)} MiB idle` : ''}`);
 
-    const streams = await withDeadline('creating streams', T.setup, async (signal) => ({
-      latency: await createStream(admin.client, 'bench-latency', 1, signal),
-      throughput: await createStream(admin.client, 'bench-throughput', W.throughput.shards, signal),
-      e2e: await createStream(admin.client, 'bench-e2e', 1, signal),
-    }));
+    const streams = await withDeadline('creating streams', T.setup, async (signal) => {
+      const make = (name, n) => createStream(admin.client, name, n, signal).catch((err) => {
+        throw new Error(`creating stream ${name} (CreateStream/DescribeStream): ${errText(err)}`);
+      });
+      return {
+        latency: await make('bench-latency', 1),
+        throughput: await make('bench-throughput', W.throughput.shards),
+        e2e: await make('bench-e2e', 1),
+      };
+    });
 
     await runWorkload(result, 'putLatency', `1. PutRecord latency (${W.latency.warmup} warm-up + ${W.latency.count} sequential)`, T.latency,
       (signal) => wPutLatency(port, 'bench-latency', signal));
 
+    // Run before the bulk load, so that a server still digesting a timed-out
+    // load (2) cannot spoil it, and every server is measured in the same state.
+    await runWorkload(result, 'putToGet', `4. put-to-get latency (${W.e2e.count} records, one every ${W.e2e.intervalMs} ms)`, T.e2e,
+      (signal) => wPutToGet(port, 'bench-e2e', streams.e2e[0], signal));
+
     const tpPartial = {
       describe() {
         if (!Number.isFinite(this.okRecords)) return 'nothing acknowledged';
+        this.seconds = round((performance.now() - this.startedAt) / 1000, 1); // up to the failure
         return `${this.okRecords.toLocaleString('en-US')} of ${W.throughput.records.toLocaleString('en-US')} records acknowledged in ${this.seconds} s, ` +
           `~${Math.round(this.okRecords / this.seconds).toLocaleString('en-US')} rec/s`;
       },
     };
     let tp = await runWorkload(result, 'putThroughput', `2. PutRecords throughput (${W.throughput.records.toLocaleString('en-US')} records)`, T.throughput,
-      (signal, partial) => wPutThroughput(port, 'bench-throughput', signal, progressPrinter('written'), partial), tpPartial);
+      withCpu(child.pid, (signal, partial) => wPutThroughput(port, 'bench-throughput', signal, progressPrinter('written'), partial)), tpPartial);
     // Whether or not (2) finished, what was acknowledged is read back in (3).
     // Records of calls aborted at a timeout may or may not have been stored.
+    // So may those of calls that failed as a whole (e.g. a request timeout).
     let uncertain = 0;
-    if (tp) tp = { ...tp, inFlightRecords: 0 };
-    else if (tpPartial.okRecords > 0) { tp = { ...tpPartial, partial: true }; uncertain = tpPartial.inFlightRecords ?? 0; }
+    if (tp) { tp = { ...tp, inFlightRecords: 0 }; uncertain = tp.failedCallRecords; }
+    else if (tpPartial.okRecords > 0) { tp = { ...tpPartial, partial: true }; uncertain = (tpPartial.inFlightRecords ?? 0) + (tpPartial.failedCallRecords ?? 0); }
 
     if (child.exitCode === null) {
       const mem = readRssMiB(child.pid);
@@ -728,10 +814,14 @@ async function benchServer(name) {
     if (tp && !tp.partial && !tp.okRecords) result.workloads.putThroughput = { ...tp, ok: false, reason: `no record was written (${tp.firstCallError ?? 'all failed'})` };
 
     if (tp && tp.okRecords > 0) {
+      const settled = await waitIdle(child.pid, T.settle);
+      if (settled > 1.5) console.log(`    waited ${settled} s for the server to go idle before reading back`);
       await runWorkload(result, 'readBack', `3. GetRecords read-back (${tp.okRecords.toLocaleString('en-US')} records${tp.partial ? ', all that (2) got acknowledged before its timeout' : ''})`, T.readback,
-        (signal) => wReadBack(port, 'bench-throughput', streams.throughput, tp.perShard, uncertain, signal, progressPrinter('read')));
+        withCpu(child.pid, (signal) => wReadBack(port, 'bench-throughput', streams.throughput, tp.perShard, uncertain, signal, progressPrinter('read'))));
       const rb = result.workloads.readBack;
-      if (rb.ok && tp.partial) rb.note = `(2) timed out: read back the ${tp.okRecords} records it had acknowledged (up to ${uncertain} more may have been stored by aborted calls)`;
+      rb.settleSeconds = settled;
+      if (rb.ok && tp.partial) rb.note = `(2) timed out: read back the ${tp.okRecords.toLocaleString('en-US')} records it had acknowledged (up to ${uncertain.toLocaleString('en-US')} more may have been stored by aborted calls)`;
+      else if (rb.ok && uncertain) rb.note = `${uncertain.toLocaleString('en-US')} records of PutRecords calls that failed as a whole may or may not have been stored`;
       if (rb.ok && !rb.verified) {
         result.workloads.readBack = { ...rb, ok: false, reason: `read ${rb.read} records, ${rb.expected} were written${uncertain ? ` (+ up to ${uncertain} unacknowledged)` : ''}` };
         console.log(`      count mismatch: read ${rb.read}, written ${rb.expected}`);
@@ -739,9 +829,6 @@ async function benchServer(name) {
     } else {
       result.workloads.readBack = { ok: false, reason: 'skipped: the PutRecords workload wrote nothing' };
     }
-
-    await runWorkload(result, 'putToGet', `4. put-to-get latency (${W.e2e.count} records, one every ${W.e2e.intervalMs} ms)`, T.e2e,
-      (signal) => wPutToGet(port, 'bench-e2e', streams.e2e[0], signal));
 
     result.ok = true;
   } catch (err) {
@@ -830,7 +917,8 @@ function computeRatios(results) {
 function printTable(results, ratios, machine) {
   const cols = results.map((r) => r.label);
   const others = results.filter((r) => r.server !== 'sluice');
-  const hasSluice = results.some((r) => r.server === 'sluice');
+  const sluiceRes = results.find((r) => r.server === 'sluice');
+  const hasSluice = Boolean(sluiceRes);
   const ratioCols = hasSluice ? others.map((r) => `Sluice vs ${r.label}`) : [];
   const header = ['metric', ...cols, ...ratioCols];
   const rows = [];
@@ -858,7 +946,10 @@ function printTable(results, ratios, machine) {
         if (!m.better) { row.push(''); continue; }
         const id = `${m.key === '_' ? 'startup' : m.key}.${m.field}`;
         const x = ratios[`sluice_vs_${o.server}`]?.[id];
-        row.push(x === null || x === undefined ? 'n/a' : `${x.toFixed(2)}x`);
+        if (x === null || x === undefined) { row.push('n/a'); continue; }
+        // A figure with a footnote (e.g. memory after a partial load) carries it into its ratio.
+        const flagged = [metricValue(sluiceRes, m).note, metricValue(o, m).note].filter(Boolean).map((n) => `[${notes.indexOf(n) + 1}]`);
+        row.push(`${x.toFixed(2)}x${flagged.length ? ' ' + flagged.join('') : ''}`);
       }
     }
     rows.push(row);
@@ -867,6 +958,7 @@ function printTable(results, ratios, machine) {
   const line = (cells) => cells.map((c, i) => (i === 0 ? String(c).padEnd(widths[i]) : String(c).padStart(widths[i]))).join('  ');
   console.log('\n' + '='.repeat(widths.reduce((a, b) => a + b + 2, -2)));
   console.log(`machine: nproc ${machine.nproc}, ${machine.cpuModel}, ${machine.totalMemGiB} GiB RAM, node ${machine.node}, ${machine.platform}`);
+  console.log(`load average: ${machine.loadAvgAtStart.join(' ')} at start, ${machine.loadAvgAtEnd.join(' ')} at end (the harness and one server at a time count in it)`);
   console.log(`workloads: 1 KiB records; PutRecords ${W.throughput.records.toLocaleString('en-US')} records in calls of ${W.throughput.batch}, ${W.throughput.concurrency} in flight, ${W.throughput.shards} shards; HTTP/1.1 keep-alive (NodeHttpHandler) for all servers`);
   console.log('');
   console.log(line(header));
@@ -888,7 +980,10 @@ function printTable(results, ratios, machine) {
 fs.mkdirSync(RESULTS_DIR, { recursive: true });
 const machine = machineFacts();
 console.log(`Sluice benchmark: ${OPTS.only.join(', ')}`);
-console.log(`machine: nproc ${machine.nproc}, ${machine.cpuModel}, ${machine.totalMemGiB} GiB RAM, node ${machine.node}`);
+console.log(`machine: nproc ${machine.nproc}, ${machine.cpuModel}, ${machine.totalMemGiB} GiB RAM, node ${machine.node}, load average ${machine.loadAvgAtStart.join(' ')}`);
+if (machine.loadAvgAtStart[0] > machine.nproc / 2) {
+  console.log(`warning: the machine is already busy (1-min load ${machine.loadAvgAtStart[0]} on ${machine.nproc} cores): figures will be noisy`);
+}
 console.log(`records: ${OPTS.records.toLocaleString('en-US')}; timeouts (s): start ${T.start}, latency ${T.latency}, throughput ${T.throughput}, read-back ${T.readback}, put-to-get ${T.e2e}`);
 
 const startedAt = new Date().toISOString();
@@ -896,6 +991,7 @@ const results = [];
 for (const name of OPTS.only) {
   results.push(await benchServer(name));
 }
+machine.loadAvgAtEnd = os.loadavg().map((x) => round(x, 2));
 const ratios = computeRatios(results);
 printTable(results, ratios, machine);
 
