@@ -3,12 +3,12 @@
 // (kinesis-mock) one after the other on identical workloads and prints the
 // figures side by side with ratios.  Plain ESM, no build step.
 //
-//   node bench/run.mjs [--only sluice,kinesalite,kinesis-local] [--records 200000]
+//   node bench/run.mjs [--only sluice,kinesalite,kinesis-local] [--records 200000] [--client raw|sdk]
 //
 // See bench/README.md for what each workload measures.
 
 import { spawn, spawnSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { createHash, createHmac, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
@@ -46,6 +46,10 @@ function usage(code = 0) {
   --records N         records written by the PutRecords workload (default 200000)
   --timeout S         cap, in seconds, on every workload (default: per workload,
                       see README); a workload over it is reported as n/a
+  --client raw|sdk    client for workloads 2 (PutRecords throughput) and 3
+                      (GetRecords read-back), the same for every server:
+                      raw = node:http with pre-encoded JSON bodies (default),
+                      sdk = @aws-sdk/client-kinesis; 1 and 4 always use the SDK
   --out FILE          JSON results file (default bench/results/latest.json)
   --help              this text`;
   (code ? console.error : console.log)(text);
@@ -53,7 +57,7 @@ function usage(code = 0) {
 }
 
 function parseArgs(argv) {
-  const opts = { only: ALL_SERVERS.slice(), records: 200_000, timeoutS: null, out: path.join(RESULTS_DIR, 'latest.json') };
+  const opts = { only: ALL_SERVERS.slice(), records: 200_000, timeoutS: null, client: 'raw', out: path.join(RESULTS_DIR, 'latest.json') };
   for (let i = 0; i < argv.length; i++) {
     let a = argv[i];
     let v;
@@ -82,6 +86,12 @@ function parseArgs(argv) {
         const n = Number(next());
         if (!(n > 0)) { console.error('--timeout must be a positive number of seconds'); usage(2); }
         opts.timeoutS = n;
+        break;
+      }
+      case '--client': {
+        const c = next();
+        if (c !== 'raw' && c !== 'sdk') { console.error('--client must be raw or sdk'); usage(2); }
+        opts.client = c;
         break;
       }
       case '--out': opts.out = path.resolve(next()); break;
@@ -114,7 +124,9 @@ const {
 // Workload sizes (identical for every server).
 const W = {
   latency: { warmup: 200, count: 2000, size: 1024 },
-  throughput: { records: OPTS.records, batch: 500, size: 1024, shards: 8, concurrency: 16 },
+  // Every call sends one of `distinctBatches` fixed batches (cycled), built once
+  // before any server runs: the same records for every server and both clients.
+  throughput: { records: OPTS.records, batch: 500, size: 1024, shards: 8, concurrency: 16, distinctBatches: 40 },
   readback: { limit: 10_000 },
   e2e: { count: 200, intervalMs: 20, emptySleepMs: 1, size: 1024 },
 };
@@ -409,16 +421,184 @@ async function stopChild(child) {
 
 // ------------------------------------------------------------------- client
 
+// Dummy credentials, the same for both clients: Sluice (and kinesis-local)
+// take the account and region from the Credential of the Authorization header,
+// so the raw client must name the same ones as the SDK client that created the
+// streams.
+const CREDS = { accessKeyId: 'AKIDBENCHMARK', secretAccessKey: 'benchmark-secret', region: 'us-east-1', service: 'kinesis' };
+
 function makeClient(port, maxSockets) {
   const httpAgent = new http.Agent({ keepAlive: true, maxSockets, maxFreeSockets: maxSockets });
   const client = new KinesisClient({
     endpoint: `http://${HOST}:${port}`,
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'AKIDBENCHMARK', secretAccessKey: 'benchmark-secret' },
+    region: CREDS.region,
+    credentials: { accessKeyId: CREDS.accessKeyId, secretAccessKey: CREDS.secretAccessKey },
     maxAttempts: 1, // no hidden retries: every failure is counted
     requestHandler: new NodeHttpHandler({ httpAgent, connectionTimeout: 10_000, requestTimeout: T.request * 1000, throwOnRequestTimeout: true }),
   });
   return { client, destroy: () => { client.destroy(); httpAgent.destroy(); } };
+}
+
+// Raw client (workloads 2 and 3 unless --client sdk): node:http over a
+// keep-alive Agent, awsJson1_1 bodies, SigV4 headers.  None of the three
+// servers verifies signatures, but the header is a real SigV4 signature over
+// content-length, content-type, host, x-amz-content-sha256, x-amz-date and
+// x-amz-target (cheap: the payload hash of a pre-encoded body is computed once,
+// the signing key once per day).
+const AMZ_JSON = 'application/x-amz-json-1.1';
+const KINESIS_TARGET = 'Kinesis_20131202';
+const SIGNED_HEADERS = 'content-length;content-type;host;x-amz-content-sha256;x-amz-date;x-amz-target';
+
+const sha256Hex = (data) => createHash('sha256').update(data).digest('hex');
+const signingKeys = new Map();
+function signingKey(date) {
+  let key = signingKeys.get(date);
+  if (!key) {
+    key = Buffer.from('AWS4' + CREDS.secretAccessKey);
+    for (const part of [date, CREDS.region, CREDS.service, 'aws4_request']) key = createHmac('sha256', key).update(part).digest();
+    signingKeys.set(date, key);
+  }
+  return key;
+}
+
+/** SigV4 headers (X-Amz-Date, X-Amz-Content-Sha256, Authorization) for a POST to / . */
+function sigV4(host, target, contentLength, payloadHash, now = new Date()) {
+  const amzDate = now.toISOString().replace(/[-:]/g, '').replace(/\.\d+/, ''); // 20260101T000000Z
+  const date = amzDate.slice(0, 8);
+  const scope = `${date}/${CREDS.region}/${CREDS.service}/aws4_request`;
+  const canonical = `POST\n/\n\ncontent-length:${contentLength}\ncontent-type:${AMZ_JSON}\nhost:${host}\n` +
+    `x-amz-content-sha256:${payloadHash}\nx-amz-date:${amzDate}\nx-amz-target:${target}\n\n${SIGNED_HEADERS}\n${payloadHash}`;
+  const stringToSign = `AWS4-HMAC-SHA256\n${amzDate}\n${scope}\n${sha256Hex(canonical)}`;
+  const signature = createHmac('sha256', signingKey(date)).update(stringToSign).digest('hex');
+  return {
+    'X-Amz-Date': amzDate,
+    'X-Amz-Content-Sha256': payloadHash,
+    Authorization: `AWS4-HMAC-SHA256 Credential=${CREDS.accessKeyId}/${scope}, SignedHeaders=${SIGNED_HEADERS}, Signature=${signature}`,
+  };
+}
+
+/** An error shaped like the SDK's: name = the service's __type, $metadata.httpStatusCode. */
+function serviceError(status, headers, text) {
+  let body = null;
+  try { body = JSON.parse(text); } catch { /* not JSON */ }
+  const type = String(body?.__type ?? headers['x-amzn-errortype'] ?? 'HttpError').split(':')[0].split('#').pop();
+  const err = new Error(body?.message ?? body?.Message ?? (text ? `non-JSON body: ${text.slice(0, 200)}` : 'empty body'));
+  err.name = type;
+  err.$metadata = { httpStatusCode: status };
+  return err;
+}
+
+/**
+ * call(operation, body, { signal, payloadHash }) POSTs body (a Buffer or a
+ * string of JSON) and resolves with the JSON.parse'd answer, or rejects with
+ * the service's error.  Each request is capped at T.request seconds.
+ */
+function makeRawClient(port, maxSockets) {
+  const agent = new http.Agent({ keepAlive: true, maxSockets, maxFreeSockets: maxSockets });
+  const host = `${HOST}:${port}`;
+  function call(operation, body, { signal, payloadHash } = {}) {
+    const buf = typeof body === 'string' ? Buffer.from(body) : body;
+    const target = `${KINESIS_TARGET}.${operation}`;
+    const headers = {
+      Host: host,
+      'Content-Type': AMZ_JSON,
+      'Content-Length': buf.length,
+      'X-Amz-Target': target,
+      ...sigV4(host, target, buf.length, payloadHash ?? sha256Hex(buf)),
+    };
+    return new Promise((resolve, reject) => {
+      let timer;
+      const fail = (err) => { clearTimeout(timer); reject(err); };
+      const req = http.request({ agent, host: HOST, port, method: 'POST', path: '/', headers, signal }, (res) => {
+        const chunks = [];
+        let ended = false;
+        res.on('data', (c) => chunks.push(c));
+        res.on('error', fail);
+        res.on('close', () => { if (!ended) fail(new Error(`${operation}: connection closed before the response ended`)); });
+        res.on('end', () => {
+          ended = true;
+          clearTimeout(timer);
+          const text = Buffer.concat(chunks).toString('utf8');
+          if (res.statusCode !== 200) return reject(serviceError(res.statusCode, res.headers, text));
+          try { resolve(JSON.parse(text)); } catch (err) { reject(new Error(`${operation}: response is not JSON (${err.message})`)); }
+        });
+      });
+      req.on('error', fail);
+      timer = setTimeout(() => {
+        const e = new Error(`${operation}: no complete response within ${T.request}s`);
+        e.name = 'TimeoutError';
+        req.destroy(e);
+      }, T.request * 1000);
+      req.end(buf);
+    });
+  }
+  return { call, destroy: () => agent.destroy() };
+}
+
+/**
+ * The operations workloads 2 and 3 need, over the client chosen by --client.
+ * Both return the service's output fields (Records, FailedRecordCount,
+ * NextShardIterator, ...) with the same names; only Data differs (a base64
+ * string in raw mode, bytes from the SDK) and the workloads only count it.
+ */
+function makeDataClient(mode, port, maxSockets) {
+  if (mode === 'raw') {
+    const raw = makeRawClient(port, maxSockets);
+    return {
+      putBatch: (batch, signal) => raw.call('PutRecords', batch.body, { signal, payloadHash: batch.payloadHash }),
+      getShardIterator: (params, signal) => raw.call('GetShardIterator', JSON.stringify(params), { signal }),
+      getRecords: (params, signal) => raw.call('GetRecords', JSON.stringify(params), { signal }),
+      destroy: raw.destroy,
+    };
+  }
+  const { client, destroy } = makeClient(port, maxSockets);
+  return {
+    putBatch: (batch, signal) => client.send(new PutRecordsCommand({ StreamName: batch.stream, Records: batch.records }), { abortSignal: signal }),
+    getShardIterator: (params, signal) => client.send(new GetShardIteratorCommand(params), { abortSignal: signal }),
+    getRecords: (params, signal) => client.send(new GetRecordsCommand(params), { abortSignal: signal }),
+    destroy,
+  };
+}
+
+/**
+ * The PutRecords calls of workload 2, built before any timing: distinctBatches
+ * batches of `batch` records (distinct partition keys pk-0 ... pk-19999 with
+ * the defaults), cycled, plus a shorter last call when --records is not a
+ * multiple of the batch size.  For the raw client each body is also
+ * JSON-encoded (base64 Data) and hashed here, once for all servers.
+ * callBatch(start) gives the batch for the call that sends records start...
+ */
+function buildPutBatches(stream, mode) {
+  const { records: total, batch, distinctBatches } = W.throughput;
+  const cache = new Map();
+  const make = (b, n) => {
+    const key = `${b}:${n}`;
+    let entry = cache.get(key);
+    if (entry) return entry;
+    const records = Array.from({ length: n }, (_, j) => {
+      const i = b * batch + j;
+      return { PartitionKey: `pk-${i}`, Data: POOL[i % POOL.length] };
+    });
+    entry = { stream, records, n };
+    if (mode === 'raw') {
+      entry.body = Buffer.from(JSON.stringify({
+        StreamName: stream,
+        Records: records.map((r) => ({ Data: Buffer.from(r.Data.buffer, r.Data.byteOffset, r.Data.byteLength).toString('base64'), PartitionKey: r.PartitionKey })),
+      }));
+      entry.payloadHash = sha256Hex(entry.body);
+    }
+    cache.set(key, entry);
+    return entry;
+  };
+  // Build every batch the run will use now, not during the timed section.
+  const fullCalls = Math.floor(total / batch);
+  for (let b = 0; b < Math.min(fullCalls, distinctBatches); b++) make(b, batch);
+  if (total % batch) make(fullCalls % distinctBatches, total % batch);
+  return {
+    distinct: cache.size,
+    bodyBytes: [...cache.values()].reduce((a, e) => a + (e.body?.length ?? 0), 0),
+    callBatch: (start) => make(Math.floor(start / batch) % distinctBatches, Math.min(batch, total - start)),
+  };
 }
 
 async function waitReady(client, child, out, seconds) {
@@ -479,10 +659,13 @@ async function wPutLatency(port, stream, signal) {
   }
 }
 
-/** 2. PutRecords throughput: 500 × 1 KiB per call, 16 calls in flight, 8 shards. */
-async function wPutThroughput(port, stream, signal, progress, partial = {}) {
+/**
+ * 2. PutRecords throughput: 500 × 1 KiB per call, 16 calls in flight, 8 shards.
+ * `batches` comes from buildPutBatches (built before the timed section).
+ */
+async function wPutThroughput(port, batches, signal, progress, partial = {}) {
   const { records: total, batch, concurrency } = W.throughput;
-  const { client, destroy } = makeClient(port, concurrency);
+  const { putBatch, destroy } = makeDataClient(OPTS.client, port, concurrency);
   const perShard = new Map();
   let next = 0; // next record index to hand out
   let okRecords = 0;
@@ -504,18 +687,14 @@ async function wPutThroughput(port, stream, signal, progress, partial = {}) {
       checkAbort(signal);
       const start = next;
       if (start >= total) return;
-      const n = Math.min(batch, total - start);
+      const call = batches.callBatch(start);
+      const n = call.n;
       next += n;
       snapshot(); // counts this call as in flight until it is answered
-      const Records = new Array(n);
-      for (let j = 0; j < n; j++) {
-        const i = start + j;
-        Records[j] = { PartitionKey: `pk-${i}`, Data: POOL[i % POOL.length] };
-      }
       calls++;
       let resp;
       try {
-        resp = await client.send(new PutRecordsCommand({ StreamName: stream, Records }), { abortSignal: signal });
+        resp = await putBatch(call, signal);
       } catch (err) {
         checkAbort(signal);
         failedCalls++;
@@ -550,7 +729,9 @@ async function wPutThroughput(port, stream, signal, progress, partial = {}) {
   }
   const seconds = (performance.now() - t0) / 1000;
   return {
+    client: OPTS.client,
     records: total,
+    distinctBatches: batches.distinct,
     okRecords,
     failedRecords,
     failedCalls,
@@ -566,7 +747,7 @@ async function wPutThroughput(port, stream, signal, progress, partial = {}) {
 
 /** 3. Read back everything written by (2), all shards in parallel. */
 async function wReadBack(port, stream, shardIds, expectedPerShard, uncertain, signal, progress) {
-  const { client, destroy } = makeClient(port, shardIds.length);
+  const { getShardIterator, getRecords, destroy } = makeDataClient(OPTS.client, port, shardIds.length);
   const expected = Object.values(expectedPerShard).reduce((a, b) => a + b, 0);
   let read = 0;
   let calls = 0;
@@ -577,13 +758,13 @@ async function wReadBack(port, stream, shardIds, expectedPerShard, uncertain, si
     const want = expectedPerShard[shardId] ?? 0;
     let got = 0;
     let empties = 0;
-    const it = await client.send(new GetShardIteratorCommand({ StreamName: stream, ShardId: shardId, ShardIteratorType: 'TRIM_HORIZON' }), { abortSignal: signal });
+    const it = await getShardIterator({ StreamName: stream, ShardId: shardId, ShardIteratorType: 'TRIM_HORIZON' }, signal);
     let iterator = it.ShardIterator;
     while (iterator) {
       checkAbort(signal);
       let r;
       try {
-        r = await client.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: W.readback.limit }), { abortSignal: signal });
+        r = await getRecords({ ShardIterator: iterator, Limit: W.readback.limit }, signal);
       } catch (err) {
         checkAbort(signal);
         if (err.name === 'ProvisionedThroughputExceededException') { throttled++; await sleep(50); continue; }
@@ -615,6 +796,7 @@ async function wReadBack(port, stream, shardIds, expectedPerShard, uncertain, si
   }
   const seconds = (performance.now() - t0) / 1000;
   return {
+    client: OPTS.client,
     expected,
     read,
     verified: read >= expected && read <= expected + uncertain,
@@ -795,8 +977,8 @@ async function benchServer(name) {
           `~${Math.round(this.okRecords / this.seconds).toLocaleString('en-US')} rec/s`;
       },
     };
-    let tp = await runWorkload(result, 'putThroughput', `2. PutRecords throughput (${W.throughput.records.toLocaleString('en-US')} records)`, T.throughput,
-      withCpu(child.pid, (signal, partial) => wPutThroughput(port, 'bench-throughput', signal, progressPrinter('written'), partial)), tpPartial);
+    let tp = await runWorkload(result, 'putThroughput', `2. PutRecords throughput (${W.throughput.records.toLocaleString('en-US')} records, ${OPTS.client} client)`, T.throughput,
+      withCpu(child.pid, (signal, partial) => wPutThroughput(port, PUT_BATCHES, signal, progressPrinter('written'), partial)), tpPartial);
     // Whether or not (2) finished, what was acknowledged is read back in (3).
     // Records of calls aborted at a timeout may or may not have been stored.
     // So may those of calls that failed as a whole (e.g. a request timeout).
@@ -816,7 +998,7 @@ async function benchServer(name) {
     if (tp && tp.okRecords > 0) {
       const settled = await waitIdle(child.pid, T.settle);
       if (settled > 1.5) console.log(`    waited ${settled} s for the server to go idle before reading back`);
-      await runWorkload(result, 'readBack', `3. GetRecords read-back (${tp.okRecords.toLocaleString('en-US')} records${tp.partial ? ', all that (2) got acknowledged before its timeout' : ''})`, T.readback,
+      await runWorkload(result, 'readBack', `3. GetRecords read-back (${tp.okRecords.toLocaleString('en-US')} records${tp.partial ? ', all that (2) got acknowledged before its timeout' : ''}, ${OPTS.client} client)`, T.readback,
         withCpu(child.pid, (signal) => wReadBack(port, 'bench-throughput', streams.throughput, tp.perShard, uncertain, signal, progressPrinter('read'))));
       const rb = result.workloads.readBack;
       rb.settleSeconds = settled;
@@ -959,7 +1141,8 @@ function printTable(results, ratios, machine) {
   console.log('\n' + '='.repeat(widths.reduce((a, b) => a + b + 2, -2)));
   console.log(`machine: nproc ${machine.nproc}, ${machine.cpuModel}, ${machine.totalMemGiB} GiB RAM, node ${machine.node}, ${machine.platform}`);
   console.log(`load average: ${machine.loadAvgAtStart.join(' ')} at start, ${machine.loadAvgAtEnd.join(' ')} at end (the harness and one server at a time count in it)`);
-  console.log(`workloads: 1 KiB records; PutRecords ${W.throughput.records.toLocaleString('en-US')} records in calls of ${W.throughput.batch}, ${W.throughput.concurrency} in flight, ${W.throughput.shards} shards; HTTP/1.1 keep-alive (NodeHttpHandler) for all servers`);
+  console.log(`workloads: 1 KiB records; PutRecords ${W.throughput.records.toLocaleString('en-US')} records in calls of ${W.throughput.batch}, ${W.throughput.concurrency} in flight, ${W.throughput.shards} shards; HTTP/1.1 keep-alive for all servers`);
+  console.log(`client (the same for every server): 2 and 3: ${CLIENT_DESCRIPTION[OPTS.client]}; 1 and 4: ${CLIENT_DESCRIPTION.sdk}`);
   console.log('');
   console.log(line(header));
   console.log(line(widths.map((w) => '-'.repeat(w))));
@@ -977,6 +1160,11 @@ function printTable(results, ratios, machine) {
 
 // --------------------------------------------------------------------- main
 
+const CLIENT_DESCRIPTION = {
+  raw: 'raw HTTP (node:http keep-alive Agent, application/x-amz-json-1.1, SigV4 headers, pre-encoded PutRecords bodies, JSON.parse of answers)',
+  sdk: '@aws-sdk/client-kinesis (NodeHttpHandler, keep-alive http.Agent)',
+};
+
 fs.mkdirSync(RESULTS_DIR, { recursive: true });
 const machine = machineFacts();
 console.log(`Sluice benchmark: ${OPTS.only.join(', ')}`);
@@ -984,6 +1172,9 @@ console.log(`machine: nproc ${machine.nproc}, ${machine.cpuModel}, ${machine.tot
 if (machine.loadAvgAtStart[0] > machine.nproc / 2) {
   console.log(`warning: the machine is already busy (1-min load ${machine.loadAvgAtStart[0]} on ${machine.nproc} cores): figures will be noisy`);
 }
+console.log(`client for workloads 2 and 3: ${CLIENT_DESCRIPTION[OPTS.client]} (1 and 4: SDK)`);
+const PUT_BATCHES = buildPutBatches('bench-throughput', OPTS.client); // before any timing, once for all servers
+console.log(`PutRecords calls: ${PUT_BATCHES.distinct} distinct batches, cycled${OPTS.client === 'raw' ? `, pre-encoded (${round(PUT_BATCHES.bodyBytes / 1024 / 1024, 1)} MiB of JSON)` : ''}`);
 console.log(`records: ${OPTS.records.toLocaleString('en-US')}; timeouts (s): start ${T.start}, latency ${T.latency}, throughput ${T.throughput}, read-back ${T.readback}, put-to-get ${T.e2e}`);
 
 const startedAt = new Date().toISOString();
@@ -999,7 +1190,21 @@ const json = {
   startedAt,
   finishedAt: new Date().toISOString(),
   machine,
-  config: { ...W, timeoutsSeconds: T, host: HOST, httpHandler: 'NodeHttpHandler, HTTP/1.1 keep-alive', sdk: pkgVersion(path.dirname(require.resolve('@aws-sdk/client-kinesis/package.json'))) },
+  config: {
+    ...W,
+    timeoutsSeconds: T,
+    host: HOST,
+    client: {
+      putThroughput: OPTS.client,
+      readBack: OPTS.client,
+      putLatency: 'sdk',
+      putToGet: 'sdk',
+      raw: CLIENT_DESCRIPTION.raw,
+      sdk: CLIENT_DESCRIPTION.sdk,
+    },
+    httpHandler: 'NodeHttpHandler, HTTP/1.1 keep-alive (SDK client)',
+    sdk: pkgVersion(path.dirname(require.resolve('@aws-sdk/client-kinesis/package.json'))),
+  },
   ratioConvention: 'values > 1 mean Sluice is better: throughput = sluice/other, latency/memory/start-up = other/sluice',
   servers: Object.fromEntries(results.map((r) => [r.server, r])),
   ratios,
