@@ -24,12 +24,20 @@ export const SETTINGS: Setting[] = [
   { flag: 'shard-limit', env: 'SLUICE_SHARD_LIMIT', key: 'shardLimit', help: 'open shards per account and region' },
   { flag: 'log-level', env: 'SLUICE_LOG_LEVEL', key: 'logLevel', help: 'fatal, error, warn, info, debug or trace' },
   { flag: 'test-clock', env: 'SLUICE_TEST_CLOCK', key: 'testClock', help: 'enable POST /_sluice/clock (tests only)' },
+  // Enhanced fan-out consumer lifecycle.
+  { flag: 'register-consumer-ms', env: 'SLUICE_REGISTER_CONSUMER_MS', key: 'registerConsumerMs', help: 'time a new consumer stays CREATING' },
+  { flag: 'deregister-consumer-ms', env: 'SLUICE_DEREGISTER_CONSUMER_MS', key: 'deregisterConsumerMs', help: 'time a deregistered consumer stays DELETING' },
+  // TLS listener: off unless --tls-port is given (no default; see readConfig).
+  { flag: 'tls-port', env: 'SLUICE_TLS_PORT', key: 'tlsPort', help: 'HTTPS port, HTTP/2 and HTTP/1.1 (0 picks a free one)' },
+  { flag: 'tls-cert', env: 'SLUICE_TLS_CERT', key: 'tlsCert', help: 'certificate PEM file (none: self-signed)' },
+  { flag: 'tls-key', env: 'SLUICE_TLS_KEY', key: 'tlsKey', help: 'private key PEM file for --tls-cert' },
 ];
 
 function usage(): string {
   const lines = SETTINGS.map((s) => {
     const kind = typeof DEFAULT_CONFIG[s.key] === 'boolean' ? '' : ' <value>';
-    return `  --${s.flag}${kind}`.padEnd(30) + `${s.help} [${s.env}, default ${String(DEFAULT_CONFIG[s.key])}]`;
+    const def = DEFAULT_CONFIG[s.key];
+    return `  --${s.flag}${kind}`.padEnd(30) + `${s.help} [${s.env}${def === undefined ? '' : `, default ${String(def)}`}]`;
   });
   return `Usage: sluice [options]\n\n${lines.join('\n')}\n  --help`;
 }
@@ -64,6 +72,16 @@ export function readConfig(argv: string[], env: NodeJS.ProcessEnv): SluiceConfig
       config[s.key] = n;
     } else config[s.key] = String(raw);
   }
+  // TLS settings have no default, so the loop above read them as text.
+  if (config.tlsPort === '') delete config.tlsPort;
+  if (config.tlsPort !== undefined) {
+    const n = Number(config.tlsPort);
+    if (!Number.isInteger(n) || n < 0) fail(`--tls-port takes a whole number, not ${String(config.tlsPort)}`);
+    config.tlsPort = n;
+  }
+  for (const key of ['tlsCert', 'tlsKey']) if (config[key] === '') delete config[key];
+  if ((config.tlsCert === undefined) !== (config.tlsKey === undefined)) fail('--tls-cert and --tls-key go together');
+  if (config.tlsCert !== undefined && config.tlsPort === undefined) fail('--tls-cert and --tls-key need --tls-port');
   return config as unknown as SluiceConfig;
 }
 
@@ -71,7 +89,12 @@ async function main(): Promise<void> {
   const config = readConfig(process.argv.slice(2), process.env);
   const sluice = await startSluice(config);
   const where = config.inMemory ? 'in memory' : `data in ${config.dataDir}`;
-  process.stdout.write(`Sluice listening on ${sluice.endpoint} (${where})\n`);
+  let tlsLine = '';
+  if (sluice.tlsEndpoint) {
+    const cert = sluice.tlsCertFile ? `self-signed certificate to trust: ${sluice.tlsCertFile}` : `certificate ${config.tlsCert}`;
+    tlsLine = `Sluice listening on ${sluice.tlsEndpoint} (TLS: HTTP/2 and HTTP/1.1; ${cert})\n`;
+  }
+  process.stdout.write(`Sluice listening on ${sluice.endpoint} (${where})\n${tlsLine}`);
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;

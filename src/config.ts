@@ -17,6 +17,16 @@ export interface SluiceConfig {
   logLevel: string;
   /** Exposes POST /_sluice/clock so tests can move the server's clock forward. */
   testClock: boolean;
+
+  // Enhanced fan-out: how long a registered consumer stays CREATING, a deregistered one DELETING.
+  registerConsumerMs: number;
+  deregisterConsumerMs: number;
+
+  // TLS listener (off unless tlsPort is set; 0 picks a free port). Without tlsCert and tlsKey
+  // (PEM file paths), a self-signed certificate is generated at start.
+  tlsPort?: number | undefined;
+  tlsCert?: string | undefined;
+  tlsKey?: string | undefined;
 }
 
 export const DEFAULT_CONFIG: SluiceConfig = {
@@ -32,4 +42,7 @@ export const DEFAULT_CONFIG: SluiceConfig = {
   shardLimit: 500,
   logLevel: 'info',
   testClock: false,
+  // Enhanced fan-out consumer lifecycle delays.
+  registerConsumerMs: 500,
+  deregisterConsumerMs: 500,
 };

@@ -4,6 +4,9 @@ import {
   updateMaxRecordSize, updateShardCount, updateStreamMode, updateStreamRecordDistributionStrategy, updateStreamWarmThroughput,
 } from './capacity.js';
 import { createChannel, deleteChannel, describeChannel, listChannels, updateChannel } from './channels.js';
+import {
+  deregisterStreamConsumer, describeStreamConsumer, listStreamConsumers, registerStreamConsumer,
+} from './consumers.js';
 import type { Operation } from './context.js';
 import { startStreamEncryption, stopStreamEncryption } from './encryption.js';
 import { getShardIterator } from './iterators.js';
@@ -13,6 +16,7 @@ import { getRecords, putRecord, putRecords } from './records.js';
 import { disableEnhancedMonitoring, enableEnhancedMonitoring } from './monitoring.js';
 import { deleteResourcePolicy, getResourcePolicy, putResourcePolicy } from './policies.js';
 import { mergeShards, splitShard } from './resharding.js';
+import { subscribeToShard } from './subscribe.js';
 import { decreaseStreamRetentionPeriod, increaseStreamRetentionPeriod } from './retention.js';
 import { createStream, deleteStream, describeStream, listStreams } from './streams.js';
 import { describeStreamSummary } from './summary.js';
@@ -28,10 +32,12 @@ export const OPERATIONS: Readonly<Record<string, Operation>> = {
   DeleteChannel: deleteChannel,
   DeleteResourcePolicy: deleteResourcePolicy,
   DeleteStream: deleteStream,
+  DeregisterStreamConsumer: deregisterStreamConsumer,
   DescribeAccountSettings: describeAccountSettings,
   DescribeChannel: describeChannel,
   DescribeLimits: describeLimits,
   DescribeStream: describeStream,
+  DescribeStreamConsumer: describeStreamConsumer,
   DescribeStreamSummary: describeStreamSummary,
   DisableEnhancedMonitoring: disableEnhancedMonitoring,
   EnableEnhancedMonitoring: enableEnhancedMonitoring,
@@ -41,6 +47,7 @@ export const OPERATIONS: Readonly<Record<string, Operation>> = {
   IncreaseStreamRetentionPeriod: increaseStreamRetentionPeriod,
   ListChannels: listChannels,
   ListShards: listShards,
+  ListStreamConsumers: listStreamConsumers,
   ListStreams: listStreams,
   ListTagsForResource: listTagsForResource,
   ListTagsForStream: listTagsForStream,
@@ -48,10 +55,12 @@ export const OPERATIONS: Readonly<Record<string, Operation>> = {
   PutRecord: putRecord,
   PutRecords: putRecords,
   PutResourcePolicy: putResourcePolicy,
+  RegisterStreamConsumer: registerStreamConsumer,
   RemoveTagsFromStream: removeTagsFromStream,
   SplitShard: splitShard,
   StartStreamEncryption: startStreamEncryption,
   StopStreamEncryption: stopStreamEncryption,
+  SubscribeToShard: subscribeToShard,
   TagResource: tagResource,
   UntagResource: untagResource,
   UpdateAccountSettings: updateAccountSettings,
@@ -64,3 +73,4 @@ export const OPERATIONS: Readonly<Record<string, Operation>> = {
 };
 
 export type { Caller, Operation, OperationContext, Services } from './context.js';
+export { EventStreamOutput } from './context.js';

@@ -1,5 +1,5 @@
 // PutResourcePolicy, GetResourcePolicy, DeleteResourcePolicy: an IAM policy document attached to a
-// stream (consumers later) by its ARN, kept as given and dropped with the stream. Sluice checks the
+// stream or a consumer by its ARN, kept as given and dropped with the stream (or the consumer). Sluice checks the
 // document's form (the IAM grammar's required elements) but evaluates no permissions.
 import { invalidArgument } from '../core/errors.js';
 import type { Operation } from './context.js';

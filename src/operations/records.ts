@@ -6,13 +6,12 @@ import { hashPartitionKey, MAX_HASH_KEY } from '../core/hash-key.js';
 import { ITERATOR_TTL_MS, javaDate } from '../core/iterator-token.js';
 import { formatSequenceNumber, parseSequenceNumber } from '../core/sequence-number.js';
 import { formatShardId } from '../core/shard-id.js';
-import { Blob, Timestamp } from '../core/values.js';
 import type { PutOutcome, RecordEntry, StreamState } from '../storage/store.js';
 import type { Operation, OperationContext } from './context.js';
 import { shardMissing } from './iterators.js';
 import { trimHorizonMs } from './retention.js';
 import { findStream, notFound, type StreamTarget } from './stream-target.js';
-import { childShardsView } from './views.js';
+import { childShardsView, recordView } from './views.js';
 
 /** A PutRecords request may carry this much data and partition keys in all. */
 export const PUT_RECORDS_MAX_BYTES = 10 * 1024 * 1024;
@@ -101,6 +100,8 @@ export const putRecord: Operation = async (input: PutRecordInput, ctx) => {
   // Sequence numbers rise with every write to a shard, so SequenceNumberForOrdering holds by construction.
   const encrypted = stream.encryptionType === 'KMS';
   const [outcome] = await ctx.store.putRecords(stream.uid, [{ hashKey, partitionKey, data: input.Data, encrypted }], ctx.clock.now());
+  // Committed: wake the shard's subscribers (SubscribeToShard) before answering.
+  ctx.notifier.recordsAdded(stream.uid, [outcome!.shardIndex]);
   return { ShardId: formatShardId(outcome!.shardIndex), SequenceNumber: sequenceNumber(outcome!), ...encryption(stream) };
 };
 
@@ -118,6 +119,7 @@ export const putRecords: Operation = async (input: StreamTarget & { Records: Rec
   }
   if (total > PUT_RECORDS_MAX_BYTES) throw invalidArgument('Records size exceeds 10 MB limit');
   const outcomes = await ctx.store.putRecords(stream.uid, entries, ctx.clock.now());
+  ctx.notifier.recordsAdded(stream.uid, new Set(outcomes.map((o) => o.shardIndex)));
   return {
     FailedRecordCount: 0,
     Records: outcomes.map((o) => ({ SequenceNumber: sequenceNumber(o), ShardId: formatShardId(o.shardIndex) })),
@@ -144,14 +146,7 @@ export const getRecords: Operation = async (input: { ShardIterator: string; Limi
     fromCounter: position.counter, limit: input.Limit ?? GET_RECORDS_DEFAULT_LIMIT,
     maxBytes: GET_RECORDS_MAX_BYTES, minArrivalMs,
   });
-  const createdSec = Math.floor(shard.createdMs / 1000);
-  const records = result.records.map((r) => ({
-    SequenceNumber: formatSequenceNumber(createdSec, shard.index, r.counter),
-    ApproximateArrivalTimestamp: new Timestamp(r.arrivalMs),
-    Data: new Blob(r.data),
-    PartitionKey: r.partitionKey,
-    ...(r.encrypted ? { EncryptionType: 'KMS' } : {}),
-  }));
+  const records = result.records.map((r) => recordView(shard, r));
   const last = result.records[result.records.length - 1];
   const next = last ? last.counter + 1 : position.counter;
   const millisBehind = result.nextArrivalMs === undefined ? 0 : Math.max(0, now - result.nextArrivalMs);

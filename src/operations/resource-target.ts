@@ -1,13 +1,14 @@
 // Finds the resource a ResourceARN names (TagResource, PutResourcePolicy, …): a stream, or one of
 // its consumers. The ARN names the account and region, as a StreamARN does.
-import { parseStreamArn } from '../core/arn.js';
-import { invalidArgument, resourceNotFound } from '../core/errors.js';
-import type { StreamState } from '../storage/store.js';
+import { parseConsumerArn, parseStreamArn } from '../core/arn.js';
+import { invalidArgument } from '../core/errors.js';
+import type { ConsumerState, StreamState } from '../storage/store.js';
+import { consumerLabel, findConsumerByArn } from './consumer-target.js';
 import type { OperationContext } from './context.js';
 import { notFound } from './stream-target.js';
 import { arnOf } from './views.js';
 
-/** What a ResourceARN resolves to. Consumers join as a second kind with enhanced fan-out. */
+/** What a ResourceARN resolves to. */
 export interface StreamResource {
   kind: 'stream';
   /** The resource's canonical ARN (policies are kept under it). */
@@ -18,19 +19,18 @@ export interface StreamResource {
   label: string;
 }
 
-export type Resource = StreamResource;
+/** A consumer has its own tags; its policy is kept under its ARN and dropped with it (or its stream). */
+export interface ConsumerResource extends Omit<StreamResource, 'kind'> {
+  kind: 'consumer';
+  consumer: ConsumerState;
+}
 
-// <stream ARN>/consumer/<consumer name>:<creation epoch seconds>
-const CONSUMER_ARN = /^(arn:aws[a-z-]*:kinesis:[^:]*:\d{12}:stream\/[a-zA-Z0-9_.-]{1,128})\/consumer\/([a-zA-Z0-9_.-]{1,128}):(\d+)$/;
+export type Resource = StreamResource | ConsumerResource;
 
 export async function findResource(arn: string, ctx: OperationContext): Promise<Resource> {
-  const consumer = CONSUMER_ARN.exec(arn);
-  if (consumer) {
-    const key = parseStreamArn(consumer[1]!)!;
-    const stream = await ctx.store.getStream(key);
-    if (!stream) throw notFound(key);
-    // Consumers are not stored yet (enhanced fan-out): every consumer ARN names nothing.
-    throw resourceNotFound(`Consumer ${consumer[2]} under stream ${stream.name} under account ${stream.account} not found.`);
+  if (parseConsumerArn(arn)) {
+    const found = await findConsumerByArn(arn, ctx);
+    return { kind: 'consumer', arn: found.arn, stream: found.stream, consumer: found.consumer, label: consumerLabel(found.consumer.name, found.stream) };
   }
   const key = parseStreamArn(arn);
   if (!key) throw invalidArgument(`Invalid ResourceARN: ${arn}`);

@@ -77,12 +77,19 @@ export const createStream: Operation = async (input: CreateStreamInput, ctx) => 
 
 export const deleteStream: Operation = async (input: StreamTarget & { EnforceConsumerDeletion?: boolean }, ctx) => {
   const stream = await findStream(input, ctx);
-  const outcome = await ctx.store.beginChange(stream.uid, 'DELETING', { kind: 'delete' },
-    ctx.clock.now() + ctx.config.deleteStreamMs, ['ACTIVE', 'UPDATING', 'CREATING']);
+  // Registered consumers keep a stream from being deleted, unless EnforceConsumerDeletion deletes them with it.
+  const enforce = input.EnforceConsumerDeletion === true;
+  const outcome = await ctx.store.beginDelete(stream.uid, ctx.clock.now() + ctx.config.deleteStreamMs,
+    ['ACTIVE', 'UPDATING', 'CREATING'], enforce);
   if (!outcome.ok) {
     if (outcome.status === undefined) return deleteStream(input, ctx); // gone meanwhile: answer not found
+    if ('consumers' in outcome) {
+      throw resourceInUse(`Stream ${stream.name} under account ${stream.account} has ${outcome.consumers} registered consumers. ` +
+        'Deregister them first, or delete the stream with EnforceConsumerDeletion.');
+    }
     throw resourceInUse(`Stream ${stream.name} under account ${stream.account} in use.`);
   }
+  if (enforce) ctx.subscriptions.endConsumers({ streamUid: stream.uid });
   if (ctx.config.deleteStreamMs === 0) await ctx.settle();
   return undefined;
 };

@@ -21,8 +21,7 @@ export const describeStreamSummary: Operation = async (input: StreamTarget, ctx)
       EnhancedMonitoring: [{ ShardLevelMetrics: stream.shardLevelMetrics }],
       ...encryptionView(stream),
       OpenShardCount: openShards,
-      // Enhanced fan-out consumers are not implemented yet.
-      ConsumerCount: 0,
+      ConsumerCount: await ctx.store.countConsumers(stream.uid),
       ...(onDemand && stream.warmThroughputMiBps !== undefined
         ? { WarmThroughput: { TargetMiBps: stream.warmThroughputMiBps, CurrentMiBps: stream.warmThroughputMiBps } }
         : {}),

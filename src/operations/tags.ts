@@ -1,5 +1,5 @@
 // AddTagsToStream, ListTagsForStream, RemoveTagsFromStream; TagResource, UntagResource and
-// ListTagsForResource, which name the resource (a stream, later also a consumer) by its ARN.
+// ListTagsForResource, which name the resource (a stream or a consumer) by its ARN.
 import { invalidArgument } from '../core/errors.js';
 import type { Operation } from './context.js';
 import { findResource } from './resource-target.js';
@@ -16,7 +16,7 @@ export function checkTagText(texts: string[], action: string, stream: { name: st
 }
 
 /** The same, for a resource named by `label` ("stream foo under account 123456789012"). */
-function checkTagCharacters(texts: string[], action: string, label: string): void {
+export function checkTagCharacters(texts: string[], action: string, label: string): void {
   if (texts.some((t) => !TAG_CHARACTERS.test(t))) {
     throw invalidArgument('Some tags contain invalid characters. Valid characters: Unicode letters, digits, white space, _ . / = + - % @.');
   }
@@ -52,13 +52,17 @@ export const listTagsForStream: Operation = async (input: StreamTarget & { Exclu
   return { Tags: page.map(([Key, Value]) => ({ Key, Value })), HasMoreTags: all.length > page.length };
 };
 
-// The ARN-addressed operations keep a resource's tags where the stream operations keep them, so
+// The ARN-addressed operations keep a stream's tags where the stream operations keep them, so
 // AddTagsToStream and TagResource see the same tags, with the same limit and character rules.
+// A consumer's tags are its own (RegisterStreamConsumer Tags, then TagResource on its ARN).
 
 export const tagResource: Operation = async (input: { ResourceARN: string; Tags: Record<string, string> }, ctx) => {
   const resource = await findResource(input.ResourceARN, ctx);
   checkTagCharacters([...Object.keys(input.Tags), ...Object.values(input.Tags)], 'add tags to', resource.label);
-  if (!(await ctx.store.addTags(resource.stream.uid, input.Tags, MAX_TAGS_PER_STREAM))) {
+  const added = resource.kind === 'consumer'
+    ? await ctx.store.addConsumerTags(resource.stream.uid, resource.consumer.name, input.Tags, MAX_TAGS_PER_STREAM)
+    : await ctx.store.addTags(resource.stream.uid, input.Tags, MAX_TAGS_PER_STREAM);
+  if (!added) {
     throw invalidArgument(`Failed to add tags to ${resource.label} because a given ${resource.kind} cannot have more than ${MAX_TAGS_PER_STREAM} tags associated with it.`);
   }
   return undefined;
@@ -67,13 +71,15 @@ export const tagResource: Operation = async (input: { ResourceARN: string; Tags:
 export const untagResource: Operation = async (input: { ResourceARN: string; TagKeys: string[] }, ctx) => {
   const resource = await findResource(input.ResourceARN, ctx);
   checkTagCharacters(input.TagKeys, 'remove tags from', resource.label);
-  await ctx.store.removeTags(resource.stream.uid, input.TagKeys);
+  if (resource.kind === 'consumer') await ctx.store.removeConsumerTags(resource.stream.uid, resource.consumer.name, input.TagKeys);
+  else await ctx.store.removeTags(resource.stream.uid, input.TagKeys);
   return undefined;
 };
 
 export const listTagsForResource: Operation = async (input: { ResourceARN: string }, ctx) => {
   const resource = await findResource(input.ResourceARN, ctx);
-  const tags = Object.entries(await ctx.store.getTags(resource.stream.uid))
+  const all = resource.kind === 'consumer' ? resource.consumer.tags : await ctx.store.getTags(resource.stream.uid);
+  const tags = Object.entries(all)
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
   return { Tags: tags.map(([Key, Value]) => ({ Key, Value })) };
 };

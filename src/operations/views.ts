@@ -2,8 +2,8 @@
 import { streamArn } from '../core/arn.js';
 import { formatSequenceNumber } from '../core/sequence-number.js';
 import { formatShardId } from '../core/shard-id.js';
-import { Timestamp } from '../core/values.js';
-import type { ShardState, StreamState } from '../storage/store.js';
+import { Blob, Timestamp } from '../core/values.js';
+import type { ShardState, StoredRecord, StreamState } from '../storage/store.js';
 
 export function shardView(s: ShardState): object {
   const createdSec = Math.floor(s.createdMs / 1000);
@@ -16,6 +16,17 @@ export function shardView(s: ShardState): object {
       StartingSequenceNumber: formatSequenceNumber(createdSec, s.index, 0),
       ...(s.closedMs !== undefined ? { EndingSequenceNumber: formatSequenceNumber(createdSec, s.index, s.lastCounter) } : {}),
     },
+  };
+}
+
+/** A record as GetRecords and SubscribeToShard events carry it. */
+export function recordView(shard: { index: number; createdMs: number }, r: StoredRecord): object {
+  return {
+    SequenceNumber: formatSequenceNumber(Math.floor(shard.createdMs / 1000), shard.index, r.counter),
+    ApproximateArrivalTimestamp: new Timestamp(r.arrivalMs),
+    Data: new Blob(r.data),
+    PartitionKey: r.partitionKey,
+    ...(r.encrypted ? { EncryptionType: 'KMS' } : {}),
   };
 }
 

@@ -4,10 +4,11 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import { KinesisError } from '../core/errors.js';
 import type { Logger } from 'pino';
-import { OPERATIONS, type Services } from '../operations/index.js';
+import { EventStreamOutput, OPERATIONS, type Services } from '../operations/index.js';
 import { BodyError, CONTENT_TYPES, decodeBody, encodeBody, type Codec } from '../protocol/codec.js';
 import { readInput, SerializationError } from '../protocol/validate.js';
 import { readCredentials } from './auth.js';
+import { EVENT_STREAM_CONTENT_TYPE, eventStreamBody, type StreamingBody } from './event-stream.js';
 
 const TARGET_PREFIX = 'Kinesis_20131202.';
 
@@ -15,6 +16,8 @@ export interface Reply {
   status: number;
   headers: Record<string, string>;
   body: Buffer;
+  /** An event stream (SubscribeToShard): written frame by frame after the headers, instead of `body`. */
+  stream?: StreamingBody;
 }
 
 export interface RawRequest {
@@ -95,6 +98,15 @@ export class FrontDoor {
       const region = credentials.region ?? this.services.config.region;
       const input = readInput(name, body);
       const output = await operation(input, { ...this.services, account, region });
+      if (output instanceof EventStreamOutput) {
+        const onError = (err: unknown) => this.log.error({ err, operation: name }, 'internal failure in event stream');
+        return {
+          status: 200,
+          headers: { ...baseHeaders(), 'content-type': EVENT_STREAM_CONTENT_TYPE },
+          body: Buffer.alloc(0),
+          stream: eventStreamBody(codec, output, onError),
+        };
+      }
       return {
         status: 200,
         headers: { ...baseHeaders(), 'content-type': contentType },

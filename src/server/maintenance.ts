@@ -12,7 +12,13 @@ export class Maintenance {
   private trimTimer?: NodeJS.Timeout;
   private running: Promise<void> = Promise.resolve();
 
-  constructor(private readonly store: Store, private readonly clock: Clock, private readonly log: Logger) {}
+  constructor(
+    private readonly store: Store,
+    private readonly clock: Clock,
+    private readonly log: Logger,
+    /** Told when changes were applied (SubscribeToShard subscribers then look at their shard again). */
+    private readonly onChanged: () => void = () => {},
+  ) {}
 
   start(): void {
     this.changeTimer = setInterval(() => void this.settle().catch((err: unknown) => this.log.error({ err }, 'lifecycle change failed')), CHANGE_POLL_MS);
@@ -29,7 +35,9 @@ export class Maintenance {
   }
 
   settle(): Promise<void> {
-    return this.serial(() => this.store.completeDueChanges(this.clock.now()));
+    return this.serial(async () => {
+      if ((await this.store.completeDueChanges(this.clock.now())) > 0) this.onChanged();
+    });
   }
 
   trim(): Promise<void> {

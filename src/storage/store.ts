@@ -175,6 +175,47 @@ export interface ChannelFilter {
   streamCreatedMs?: number;
 }
 
+/** An enhanced fan-out consumer of a stream. Its ARN is the stream's, its name and its creation second. */
+export type ConsumerStatus = 'CREATING' | 'ACTIVE' | 'DELETING';
+
+export interface ConsumerState {
+  streamUid: number;
+  name: string;
+  status: ConsumerStatus;
+  createdMs: number;
+  tags: Record<string, string>;
+  /** When the current status (CREATING, DELETING) ends: ACTIVE, or gone. */
+  pendingDueMs?: number;
+}
+
+export interface NewConsumer {
+  streamUid: number;
+  name: string;
+  createdMs: number;
+  tags: Record<string, string>;
+  /** When it becomes ACTIVE. */
+  dueMs: number;
+}
+
+export interface ConsumerLimits {
+  /** Consumers one stream may have, in any status. */
+  perStream: number;
+  /** Consumers that may be CREATING at once in the stream's account and region. */
+  creatingPerAccount: number;
+  /** The stream statuses a consumer may be registered in. */
+  streamStatuses: StreamStatus[];
+}
+
+export type RegisterOutcome =
+  | { ok: true }
+  | { ok: false; reason: 'stream-status'; status: StreamStatus | undefined }
+  | { ok: false; reason: 'exists' }
+  | { ok: false; reason: 'stream-limit'; count: number }
+  | { ok: false; reason: 'creating-limit'; count: number };
+
+/** DeleteStream's outcome: also refused while consumers are registered, unless they go with the stream. */
+export type DeleteOutcome = ChangeOutcome | { ok: false; status: StreamStatus; consumers: number };
+
 export interface Store {
   /** The secret that authenticates iterators and tokens; made once, kept with the data. */
   secret(): Promise<Buffer>;
@@ -236,6 +277,28 @@ export interface Store {
    */
   changeChannel(account: string, region: string, id: string, status: ChannelStatus, dueMs: number,
     allowed: ChannelStatus[], config?: string): Promise<ChannelChangeOutcome>;
+
+  /**
+   * Enhanced fan-out consumers, unique by name within a stream. Registration checks the stream's
+   * status and the limits in the same transaction as the insert. Due consumer transitions (CREATING →
+   * ACTIVE, DELETING → gone) are applied by completeDueChanges; a stream's consumers go with it.
+   */
+  registerConsumer(consumer: NewConsumer, limits: ConsumerLimits): Promise<RegisterOutcome>;
+  getConsumer(streamUid: number, name: string): Promise<ConsumerState | undefined>;
+  /** A stream's consumers sorted by name, after `afterName`. */
+  listConsumers(streamUid: number, afterName: string | undefined, limit: number): Promise<ConsumerState[]>;
+  countConsumers(streamUid: number): Promise<number>;
+  /** Moves a consumer to DELETING until `dueMs` (one already DELETING keeps its time); false if there is none. */
+  deregisterConsumer(streamUid: number, name: string, dueMs: number): Promise<boolean>;
+  /** Adds or overwrites a consumer's tags; false when it would hold more than maxTags (or is gone). */
+  addConsumerTags(streamUid: number, name: string, tags: Record<string, string>, maxTags: number): Promise<boolean>;
+  removeConsumerTags(streamUid: number, name: string, keys: string[]): Promise<void>;
+  /**
+   * Begins deleting a stream whose status is in `allowed` (DELETING until `dueMs`). With consumers
+   * registered it is refused (outcome with their count) unless `withConsumers`, in which case they
+   * go DELETING with it, in the same transaction.
+   */
+  beginDelete(uid: number, dueMs: number, allowed: StreamStatus[], withConsumers: boolean): Promise<DeleteOutcome>;
 
   /** Deletes records past their stream's retention, and closed shards that hold nothing any more. */
   trimExpired(nowMs: number): Promise<void>;

@@ -8,10 +8,12 @@ import { Worker } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import type {
   ChangeOutcome, ChannelChangeOutcome, ChannelCreateOutcome, ChannelFilter, ChannelState, ChannelStatus, NewChannel,
+  ConsumerLimits, ConsumerState, DeleteOutcome, NewConsumer, RegisterOutcome,
   CreateOutcome, NewStream, PendingChange, PutOutcome, ReadRequest, ReadResult, RecordEntry,
   ShardSpec, ShardState, Store, StoredRecord, StreamKey, StreamMode, StreamSettings, StreamState, StreamStatus,
 } from '../store.js';
 import { ChannelTable } from './channels.js';
+import { ConsumerTable } from './consumers.js';
 import { COUNTER_BITS, COUNTER_MASK, MIGRATIONS } from './schema.js';
 
 interface StreamRow {
@@ -68,6 +70,7 @@ export class SqliteStore implements Store {
   private readonly live = new Map<number, LiveStream>();
   private readonly stmt: ReturnType<SqliteStore['prepare']>;
   private readonly channels: ChannelTable;
+  private readonly consumers: ConsumerTable;
 
   /** Holds the data directory for this process (see lockDataDir). */
   private readonly lock?: Database.Database;
@@ -90,6 +93,7 @@ export class SqliteStore implements Store {
     this.migrate();
     this.stmt = this.prepare();
     this.channels = new ChannelTable(this.db);
+    this.consumers = new ConsumerTable(this.db);
     if (options.dataDir) {
       this.db.pragma('wal_autocheckpoint = 0');
       this.checkpointer = new Worker(new URL('./checkpointer.js', import.meta.url), {
@@ -297,7 +301,7 @@ export class SqliteStore implements Store {
   }
 
   async completeDueChanges(nowMs: number): Promise<number> {
-    const channelsDone = this.channels.completeDue(nowMs);
+    const channelsDone = this.channels.completeDue(nowMs) + this.consumers.completeDue(nowMs);
     const due = this.stmt.due.all(nowMs);
     for (const row of due) {
       const change = decodePending(row.pending);
@@ -355,7 +359,52 @@ export class SqliteStore implements Store {
     this.stmt.deleteStreamShards.run(uid);
     this.stmt.deleteStreamTags.run(uid);
     this.stmt.deleteStreamPolicies.run(uid);
+    this.consumers.dropStream(uid);
     this.stmt.deleteStream.run(uid);
+  }
+
+  async registerConsumer(consumer: NewConsumer, limits: ConsumerLimits): Promise<RegisterOutcome> {
+    return this.consumers.register(consumer, limits);
+  }
+
+  async getConsumer(streamUid: number, name: string): Promise<ConsumerState | undefined> {
+    return this.consumers.get(streamUid, name);
+  }
+
+  async listConsumers(streamUid: number, afterName: string | undefined, limit: number): Promise<ConsumerState[]> {
+    return this.consumers.list(streamUid, afterName, limit);
+  }
+
+  async countConsumers(streamUid: number): Promise<number> {
+    return this.consumers.count(streamUid);
+  }
+
+  async deregisterConsumer(streamUid: number, name: string, dueMs: number): Promise<boolean> {
+    return this.consumers.deregister(streamUid, name, dueMs);
+  }
+
+  async addConsumerTags(streamUid: number, name: string, tags: Record<string, string>, maxTags: number): Promise<boolean> {
+    return this.consumers.addTags(streamUid, name, tags, maxTags);
+  }
+
+  async removeConsumerTags(streamUid: number, name: string, keys: string[]): Promise<void> {
+    this.consumers.removeTags(streamUid, name, keys);
+  }
+
+  async beginDelete(uid: number, dueMs: number, allowed: StreamStatus[], withConsumers: boolean): Promise<DeleteOutcome> {
+    return this.db.transaction((): DeleteOutcome => {
+      const row = this.stmt.streamByUid.get(uid);
+      if (!row || !allowed.includes(row.status as StreamStatus)) {
+        return { ok: false, status: row?.status as StreamStatus | undefined };
+      }
+      const consumers = this.consumers.count(uid);
+      if (consumers > 0) {
+        if (!withConsumers) return { ok: false, status: row.status as StreamStatus, consumers };
+        this.consumers.deregisterAll(uid, dueMs);
+      }
+      this.stmt.setStatus.run('DELETING', encodePending({ kind: 'delete' }), dueMs, uid);
+      return { ok: true };
+    })();
   }
 
   async getTags(uid: number): Promise<Record<string, string>> {
@@ -449,11 +498,11 @@ export class SqliteStore implements Store {
     if (!shard) return { records: [] };
     const [lo, hi] = keyRange(shard.uid);
     const from = lo | BigInt(Math.max(0, req.fromCounter));
-    const rows = this.stmt.readRange.all(from, hi, req.minArrivalMs, req.limit + 1);
     const records: StoredRecord[] = [];
     let bytes = 0;
     let nextArrivalMs: number | undefined;
-    for (const row of rows) {
+    // Iterate rather than fetch all: with large records the byte cap ends the read long before the limit.
+    for (const row of this.stmt.readRange.iterate(from, hi, req.minArrivalMs, req.limit + 1)) {
       const size = row.data.length + Buffer.byteLength(row.partition_key);
       if (records.length === req.limit || (records.length > 0 && bytes + size > req.maxBytes)) {
         nextArrivalMs = row.arrival_ms;

@@ -86,4 +86,17 @@ export const MIGRATIONS: string[] = [
   );
   CREATE INDEX channels_pending ON channels (pending_due_ms) WHERE pending_due_ms IS NOT NULL;
   `,
+  // Enhanced fan-out consumers: one row each, keyed by stream and name; tags as JSON.
+  `
+  CREATE TABLE consumers (
+    stream_uid INTEGER NOT NULL,
+    name TEXT NOT NULL,
+    status TEXT NOT NULL,
+    created_ms INTEGER NOT NULL,
+    pending_due_ms INTEGER,
+    tags TEXT NOT NULL DEFAULT '{}',
+    PRIMARY KEY (stream_uid, name)
+  ) WITHOUT ROWID;
+  CREATE INDEX consumers_pending ON consumers (pending_due_ms) WHERE pending_due_ms IS NOT NULL;
+  `,
 ];
