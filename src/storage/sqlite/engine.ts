@@ -69,6 +69,8 @@ export class SqliteStore implements Store {
   private readonly db: Database.Database;
   private readonly live = new Map<number, LiveStream>();
   private readonly stmt: ReturnType<SqliteStore['prepare']>;
+  /** Runs `work` in one transaction; made once, as the write path runs it for every request. */
+  private readonly atomically: (work: () => void) => void;
   private readonly channels: ChannelTable;
   private readonly consumers: ConsumerTable;
 
@@ -92,6 +94,7 @@ export class SqliteStore implements Store {
     this.db.pragma('cache_size = -16384');
     this.migrate();
     this.stmt = this.prepare();
+    this.atomically = this.db.transaction((work: () => void) => work());
     this.channels = new ChannelTable(this.db);
     this.consumers = new ConsumerTable(this.db);
     if (options.dataDir) {
@@ -454,7 +457,7 @@ export class SqliteStore implements Store {
     // Rows go in with multi-row INSERTs: one statement per INSERT_CHUNK records, not per record.
     const params: unknown[] = [];
     try {
-      this.db.transaction(() => {
+      this.atomically(() => {
         for (let i = 0; i < records.length; i++) {
           const record = records[i]!;
           const shard = route(live.open, record.hashKey);
@@ -471,7 +474,7 @@ export class SqliteStore implements Store {
         }
         if (params.length > 0) this.insertMany(params.length / COLUMNS).run(params);
         for (const shard of before.keys()) this.stmt.setLastCounter.run(shard.lastCounter, shard.uid);
-      })();
+      });
     } catch (err) {
       for (const [shard, [counter, arrival]] of before) {
         shard.lastCounter = counter;
@@ -481,6 +484,7 @@ export class SqliteStore implements Store {
     }
     return outcomes;
   }
+
 
   private readonly inserts = new Map<number, Database.Statement>();
   /** A prepared INSERT of `rows` records (kept per size; at most INSERT_CHUNK of them). */
