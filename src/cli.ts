@@ -16,6 +16,7 @@ export const SETTINGS: Setting[] = [
   { flag: 'port', env: 'SLUICE_PORT', key: 'port', help: 'port to listen on (0 picks a free one)' },
   { flag: 'data-dir', env: 'SLUICE_DATA_DIR', key: 'dataDir', help: 'directory for the embedded store' },
   { flag: 'in-memory', env: 'SLUICE_IN_MEMORY', key: 'inMemory', help: 'keep nothing on disk' },
+  { flag: 'store', env: 'SLUICE_STORE', key: 'store', help: 'postgres://user@host:port/db: PostgreSQL, shared by several nodes' },
   { flag: 'region', env: 'SLUICE_REGION', key: 'region', help: 'region for requests that name none' },
   { flag: 'account-id', env: 'SLUICE_ACCOUNT_ID', key: 'accountId', help: 'account for access keys that name none' },
   { flag: 'create-stream-ms', env: 'SLUICE_CREATE_STREAM_MS', key: 'createStreamMs', help: 'time a stream stays CREATING' },
@@ -79,16 +80,31 @@ export function readConfig(argv: string[], env: NodeJS.ProcessEnv): SluiceConfig
     if (!Number.isInteger(n) || n < 0) fail(`--tls-port takes a whole number, not ${String(config.tlsPort)}`);
     config.tlsPort = n;
   }
-  for (const key of ['tlsCert', 'tlsKey']) if (config[key] === '') delete config[key];
+  for (const key of ['tlsCert', 'tlsKey', 'store']) if (config[key] === '') delete config[key];
+  if (config.store !== undefined && !/^postgres(ql)?:\/\//.test(String(config.store))) {
+    fail(`--store takes a postgres:// URL, not ${String(config.store)}`);
+  }
+  if (config.store !== undefined && config.inMemory) fail('--store and --in-memory exclude each other');
   if ((config.tlsCert === undefined) !== (config.tlsKey === undefined)) fail('--tls-cert and --tls-key go together');
   if (config.tlsCert !== undefined && config.tlsPort === undefined) fail('--tls-cert and --tls-key need --tls-port');
   return config as unknown as SluiceConfig;
 }
 
+/** A store URL without its password, to print. */
+function redact(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return 'postgres://…';
+  }
+}
+
 async function main(): Promise<void> {
   const config = readConfig(process.argv.slice(2), process.env);
   const sluice = await startSluice(config);
-  const where = config.inMemory ? 'in memory' : `data in ${config.dataDir}`;
+  const where = config.store ? `data in PostgreSQL at ${redact(config.store)}` : config.inMemory ? 'in memory' : `data in ${config.dataDir}`;
   let tlsLine = '';
   if (sluice.tlsEndpoint) {
     const cert = sluice.tlsCertFile ? `self-signed certificate to trust: ${sluice.tlsCertFile}` : `certificate ${config.tlsCert}`;

@@ -4,9 +4,14 @@ export interface SluiceConfig {
   host: string;
   /** 0 picks a free port. */
   port: number;
-  /** Where the embedded engine keeps its data; ignored when inMemory. */
+  /** Where the embedded engine keeps its data; ignored when inMemory or with a store URL. */
   dataDir: string;
   inMemory: boolean;
+  /**
+   * A PostgreSQL URL (postgres://user@host:port/database) to keep the data in, shared by any number
+   * of Sluice nodes; unset, the embedded SQLite engine (dataDir or inMemory) is used.
+   */
+  store?: string | undefined;
   region: string;
   accountId: string;
   createStreamMs: number;

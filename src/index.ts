@@ -6,13 +6,16 @@ import { IteratorCodec } from './core/iterator-token.js';
 import { PageTokenCodec } from './core/page-token.js';
 import { DEFAULT_CONFIG, type SluiceConfig } from './config.js';
 import type { Services } from './operations/index.js';
-import { LocalRecordNotifier } from './operations/record-notifier.js';
+import { LocalRecordNotifier, type RecordNotifier } from './operations/record-notifier.js';
 import { SubscriptionRegistry } from './operations/subscriptions.js';
 import { FrontDoor, type Extension, type Reply } from './server/front-door.js';
 import { listen } from './server/listener.js';
 import { Maintenance } from './server/maintenance.js';
 import { listenTls, type TlsListener } from './server/tls.js';
+import { PgStore } from './storage/postgres/engine.js';
+import { PgRecordNotifier } from './storage/postgres/notifier.js';
 import { SqliteStore } from './storage/sqlite/engine.js';
+import type { Store } from './storage/store.js';
 
 export type { SluiceConfig } from './config.js';
 export { DEFAULT_CONFIG } from './config.js';
@@ -31,11 +34,29 @@ export async function startSluice(options: Partial<SluiceConfig> = {}): Promise<
   const config: SluiceConfig = { ...DEFAULT_CONFIG, ...options };
   if ((config.tlsCert || config.tlsKey) && config.tlsPort === undefined) throw new Error('tlsCert and tlsKey need tlsPort');
   const log = pino({ level: config.logLevel, base: undefined });
-  const store = new SqliteStore(config.inMemory ? {} : { dataDir: config.dataDir });
+  // The engine: PostgreSQL when a store URL is given (several nodes may share it), else embedded SQLite.
+  let store: Store;
+  // Enhanced fan-out: subscribers wake on commits, and look again when a lifecycle change (a reshard)
+  // applies; over PostgreSQL, on the commits and changes of every node.
+  let notifier: RecordNotifier;
+  let stopNotifier = async () => {};
+  if (config.store) {
+    const pg = await PgStore.open({
+      connectionString: config.store,
+      onError: (err) => log.warn({ err }, 'idle database connection failed; the pool opens a new one when needed'),
+    });
+    const pgNotifier = new PgRecordNotifier(pg.pool, config.store, log);
+    await pgNotifier.start();
+    store = pg;
+    notifier = pgNotifier;
+    stopNotifier = () => pgNotifier.close();
+  } else {
+    store = new SqliteStore(config.inMemory ? {} : { dataDir: config.dataDir });
+    notifier = new LocalRecordNotifier();
+  }
+  const embedded = !config.store;
   const clock = new OffsetClock();
   const secret = await store.secret();
-  // Enhanced fan-out: subscribers wake on commits, and look again when a lifecycle change (a reshard) applies.
-  const notifier = new LocalRecordNotifier();
   const maintenance = new Maintenance(store, clock, log, () => notifier.wakeAll());
   const services: Services = {
     store, config, clock,
@@ -57,10 +78,11 @@ export async function startSluice(options: Partial<SluiceConfig> = {}): Promise<
     try {
       tls = await listenTls(frontDoor, {
         host: config.host, port: config.tlsPort, certFile: config.tlsCert, keyFile: config.tlsKey,
-        dataDir: config.inMemory ? undefined : config.dataDir,
+        dataDir: config.inMemory || !embedded ? undefined : config.dataDir,
       }, log);
     } catch (err) {
       await listener.close();
+      await stopNotifier();
       await store.close();
       throw err;
     }
@@ -75,13 +97,14 @@ export async function startSluice(options: Partial<SluiceConfig> = {}): Promise<
     async close() {
       await Promise.all([listener.close(), tls?.close()]);
       await maintenance.stop();
+      await stopNotifier();
       await store.close();
     },
   };
 }
 
 /** POST /_sluice/clock {"advanceMs": n}: moves the server's clock forward, then runs due work. */
-function testClock(clock: OffsetClock, maintenance: Maintenance, notifier: LocalRecordNotifier): Extension {
+function testClock(clock: OffsetClock, maintenance: Maintenance, notifier: RecordNotifier): Extension {
   return async (request): Promise<Reply | undefined> => {
     if (request.method !== 'POST' || !request.url.startsWith('/_sluice/clock')) return undefined;
     const { advanceMs } = JSON.parse(request.body.toString('utf8') || '{}') as { advanceMs?: number };

@@ -10,7 +10,7 @@ import {
   AddTagsToStreamCommand, CreateStreamCommand, DeleteStreamCommand, DescribeStreamCommand, GetRecordsCommand, GetShardIteratorCommand,
   ListStreamsCommand, ListTagsForStreamCommand, PutRecordCommand, PutRecordsCommand,
 } from '@aws-sdk/client-kinesis';
-import { rawRequest, startServer, tempDir, waitFor } from './helpers.mjs';
+import { rawRequest, sqliteOnly, startServer, tempDir, waitFor } from './helpers.mjs';
 
 async function waitStatus(client, name, status) {
   return waitFor(async () => {
@@ -226,7 +226,7 @@ describe('durability', () => {
     }
   });
 
-  it('retention deletes expired records from storage, not only from answers', async () => {
+  it('retention deletes expired records from storage, not only from answers', { skip: sqliteOnly('reads or locks the SQLite files') }, async () => {
     const server = await startServer();
     try {
       const client = server.client();
@@ -251,7 +251,7 @@ describe('durability', () => {
     }
   });
 
-  it('--in-memory keeps nothing across restarts and writes nothing to disk', async () => {
+  it('--in-memory keeps nothing across restarts and writes nothing to disk', { skip: sqliteOnly('reads or locks the SQLite files') }, async () => {
     let server = await startServer({ inMemory: true });
     try {
       const client = server.client();
@@ -272,7 +272,7 @@ describe('durability', () => {
     }
   });
 
-  it('a second server on a data directory in use refuses to start; the first is unharmed', async () => {
+  it('a second server on a data directory in use refuses to start; the first is unharmed', { skip: sqliteOnly('reads or locks the SQLite files') }, async () => {
     const dataDir = tempDir();
     const first = await startServer({ dataDir });
     try {

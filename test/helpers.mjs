@@ -6,13 +6,72 @@ import http2 from 'node:http2';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { randomBytes } from 'node:crypto';
 import { KinesisClient } from '@aws-sdk/client-kinesis';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
+import pg from 'pg';
 
 const CLI = join(dirname(fileURLToPath(import.meta.url)), '..', 'dist', 'cli.js');
 export const CREDENTIALS = { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secret' };
 export const ACCOUNT = '000000000000';
 export const REGION = 'us-east-1';
+
+/**
+ * The engine the servers of this run use: SLUICE_TEST_STORE=postgres runs them on PostgreSQL (a fresh
+ * database per server, or per data directory when a test restarts a server on the same data), at
+ * SLUICE_TEST_PG (default postgres://postgres@127.0.0.1:5432); otherwise the embedded SQLite engine.
+ */
+export const STORE = process.env.SLUICE_TEST_STORE === 'postgres' ? 'postgres' : 'sqlite';
+export const ON_POSTGRES = STORE === 'postgres';
+/** For `it(name, { skip: sqliteOnly('why') }, …)`: tests of the embedded engine's own files and flags. */
+export const sqliteOnly = (why = 'specific to the embedded SQLite engine') => (ON_POSTGRES ? why : false);
+export const PG_BASE = (process.env.SLUICE_TEST_PG ?? 'postgres://postgres@127.0.0.1:5432').replace(/\/+$/, '');
+
+export function databaseUrl(name) {
+  return `${PG_BASE}/${name}`;
+}
+
+/** Runs SQL on a database of the test PostgreSQL (default: the maintenance database). */
+export async function pgQuery(sql, params = [], database = 'postgres') {
+  const client = new pg.Client({ connectionString: databaseUrl(database) });
+  await client.connect();
+  try {
+    return await client.query(sql, params);
+  } finally {
+    await client.end();
+  }
+}
+
+const databases = new Set();
+/** Data directory → the database standing for it (so that a restart on the same data finds it). */
+const databaseOfDir = new Map();
+
+export async function createDatabase() {
+  const name = `sluice_test_${randomBytes(6).toString('hex')}`;
+  await pgQuery(`CREATE DATABASE ${name}`);
+  databases.add(name);
+  return name;
+}
+
+export async function dropDatabase(name) {
+  databases.delete(name);
+  await pgQuery(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+}
+
+// Databases no cleanup dropped (tests that manage their own data directory) go when the file's tests end.
+let sweeping = false;
+process.on('beforeExit', () => {
+  if (sweeping || databases.size === 0) return;
+  sweeping = true;
+  Promise.all([...databases].map((name) => dropDatabase(name).catch(() => undefined))).finally(() => { sweeping = false; });
+});
+
+// Servers still running when a test file's process ends (a test that failed before stopping them)
+// are killed rather than left behind.
+const children = new Set();
+process.on('exit', () => {
+  for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+});
 
 export function tempDir(prefix = 'sluice-test-') {
   return mkdtempSync(join(tmpdir(), prefix));
@@ -26,10 +85,24 @@ export async function startServer(options = {}) {
   const dataDir = options.dataDir ?? tempDir();
   const args = [CLI, '--host', '127.0.0.1', '--port', '0', '--log-level', options.logLevel ?? 'warn', '--test-clock',
     '--create-stream-ms', '0', '--delete-stream-ms', '0', '--update-stream-ms', '0'];
-  if (options.inMemory) args.push('--in-memory');
+  // On PostgreSQL: `store` names a database to share (several nodes); else one per data directory
+  // (in memory: a database of its own, which starts empty like memory does).
+  let database = options.database;
+  if (!database && ON_POSTGRES) {
+    database = options.inMemory ? undefined : databaseOfDir.get(dataDir);
+    if (!database) {
+      database = await createDatabase();
+      if (!options.inMemory) databaseOfDir.set(dataDir, database);
+    }
+  }
+  const ownsDatabase = ON_POSTGRES && !options.database && (options.inMemory || !options.dataDir);
+  if (database) args.push('--store', databaseUrl(database));
+  else if (options.inMemory) args.push('--in-memory');
   else args.push('--data-dir', dataDir);
   args.push(...(options.args ?? []));
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  children.add(child);
+  child.once('exit', () => children.delete(child));
   let stderr = '';
   child.stderr.on('data', (d) => { stderr += d; });
   const endpoint = await new Promise((resolve, reject) => {
@@ -44,7 +117,7 @@ export async function startServer(options = {}) {
   });
   const clients = [];
   const server = {
-    endpoint, dataDir, child,
+    endpoint, dataDir, child, database,
     get stderr() { return stderr; },
     /** An SDK v3 client in its default configuration (HTTP/2 for Kinesis). */
     client(extra = {}) {
@@ -74,8 +147,12 @@ export async function startServer(options = {}) {
       child.kill('SIGKILL');
       await exited;
     },
+    /** Removes what the server was given to keep its data in (a promise: the database drop). */
     cleanup() {
       if (!options.dataDir) rmSync(dataDir, { recursive: true, force: true });
+      if (!ownsDatabase) return Promise.resolve();
+      databaseOfDir.delete(dataDir);
+      return dropDatabase(database).catch(() => undefined);
     },
   };
   return server;

@@ -8,7 +8,7 @@ import {
   CreateStreamCommand, DecreaseStreamRetentionPeriodCommand, DescribeStreamCommand, DescribeStreamSummaryCommand,
   GetRecordsCommand, GetShardIteratorCommand, IncreaseStreamRetentionPeriodCommand, PutRecordCommand, SplitShardCommand,
 } from '@aws-sdk/client-kinesis';
-import { ACCOUNT, rawRequest, REGION, startServer } from './helpers.mjs';
+import { ACCOUNT, rawRequest, REGION, ON_POSTGRES, startServer } from './helpers.mjs';
 
 const HOUR = 3_600_000;
 const arnOf = (name) => `arn:aws:kinesis:${REGION}:${ACCOUNT}:stream/${name}`;
@@ -169,10 +169,13 @@ describe('retention on storage', () => {
       await server.advanceClock(100 * HOUR);
       assert.deepEqual(await readTexts(client, 'ret-disk'), ['new'], 'kept past the old 24 h period');
       await server.stop();
-      const db = new Database(join(server.dataDir, 'sluice.db'), { readonly: true });
-      const { n } = db.prepare('SELECT count(*) AS n FROM records').get();
-      db.close();
-      assert.equal(n, 1, 'the expired records are gone from the disk');
+      // On PostgreSQL, storage is freed a partition (a day) at a time: test/postgres.test.mjs.
+      if (!ON_POSTGRES) {
+        const db = new Database(join(server.dataDir, 'sluice.db'), { readonly: true });
+        const { n } = db.prepare('SELECT count(*) AS n FROM records').get();
+        db.close();
+        assert.equal(n, 1, 'the expired records are gone from the disk');
+      }
     } finally {
       await server.stop();
       server.cleanup();
