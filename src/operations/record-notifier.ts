@@ -3,8 +3,9 @@
 // and when it has caught up waits for the version to change. The signal carries no records, so a
 // slow subscriber costs a writer nothing and nothing queues up: whoever wakes reads the store.
 //
-// This is the in-process notifier of a single Sluice process. An engine shared by several processes
-// (PostgreSQL) would implement the same interface, fed by LISTEN/NOTIFY from the commits of all of them.
+// This is the in-process notifier of a single Sluice process. With the shared PostgreSQL engine,
+// src/storage/postgres/notifier.ts implements the same interface, fed by LISTEN/NOTIFY from the
+// commits of every node.
 
 export interface ShardWatch {
   /** Changes whenever the shard may have new records or new state: take it before reading. */
