@@ -8,7 +8,7 @@ import {
   GetResourcePolicyCommand, GetShardIteratorCommand, ListStreamsCommand, ListTagsForResourceCommand, PutRecordCommand,
   PutResourcePolicyCommand, StartStreamEncryptionCommand, TagResourceCommand,
 } from '@aws-sdk/client-kinesis';
-import { ACCOUNT, rawRequest, REGION, startServer } from './helpers.mjs';
+import { ACCOUNT, rawRequest, REGION, rejectsWith, startServer } from './helpers.mjs';
 
 const A = '111111111111';
 const B = '222222222222';
@@ -21,15 +21,6 @@ const limitMessage = (account, region, open, limit, adding) =>
   `Number of additional shards that would have resulted from this request: ${adding}. ` +
   'Refer to the AWS Service Limits page (http://docs.aws.amazon.com/general/latest/gr/aws_service_limits.html) ' +
   'for current limits and how to request higher limits.';
-
-async function rejectsWith(promise, type, message) {
-  await assert.rejects(promise, (err) => {
-    assert.equal(err.name, type, `expected ${type}, got ${err.name}: ${err.message}`);
-    assert.equal(err.$metadata?.httpStatusCode, 400);
-    if (message !== undefined) assert.equal(err.message, message);
-    return true;
-  });
-}
 
 const names = async (client) => (await client.send(new ListStreamsCommand({}))).StreamNames;
 const describe_ = async (client, input) => (await client.send(new DescribeStreamCommand(input))).StreamDescription;

@@ -10,11 +10,10 @@ import {
   UpdateMaxRecordSizeCommand, UpdateShardCountCommand, UpdateStreamModeCommand, UpdateStreamRecordDistributionStrategyCommand,
   UpdateStreamWarmThroughputCommand,
 } from '@aws-sdk/client-kinesis';
-import { ACCOUNT, rawRequest, REGION, startServer, waitFor } from './helpers.mjs';
+import { ACCOUNT, rawRequest, REGION, rejectsWith, shardId, startServer, waitFor } from './helpers.mjs';
 
 const SPACE = 1n << 128n;
 const MAX_HASH = SPACE - 1n;
-const shardId = (i) => `shardId-${String(i).padStart(12, '0')}`;
 const arnOf = (name, account = ACCOUNT) => `arn:aws:kinesis:${REGION}:${account}:stream/${name}`;
 const notFound = (name, account = ACCOUNT) => `Stream ${name} under account ${account} not found.`;
 const notActive = (name, status) => `Stream ${name} under account ${ACCOUNT} not ACTIVE, instead in state ${status}`;
@@ -24,16 +23,6 @@ const limitMessage = (account, open, limit, adding) =>
   `Number of additional shards that would have resulted from this request: ${adding}. ` +
   'Refer to the AWS Service Limits page (http://docs.aws.amazon.com/general/latest/gr/aws_service_limits.html) ' +
   'for current limits and how to request higher limits.';
-
-async function rejectsWith(promise, type, message) {
-  await assert.rejects(promise, (err) => {
-    assert.equal(err.name, type, `expected ${type}, got ${err.name}: ${err.message}`);
-    assert.equal(err.$metadata?.httpStatusCode, 400);
-    if (typeof message === 'string') assert.equal(err.message, message);
-    else if (message) assert.match(err.message, message);
-    return true;
-  });
-}
 
 const summary = async (client, StreamName) =>
   (await client.send(new DescribeStreamSummaryCommand({ StreamName }))).StreamDescriptionSummary;

@@ -6,7 +6,7 @@ import {
   CreateChannelCommand, CreateStreamCommand, DeleteChannelCommand, DescribeChannelCommand, ListChannelsCommand,
   UpdateChannelCommand, paginateListChannels,
 } from '@aws-sdk/client-kinesis';
-import { ACCOUNT, REGION, rawRequest, startServer, waitFor } from './helpers.mjs';
+import { ACCOUNT, rawRequest, REGION, rejectsWith, startServer, waitFor } from './helpers.mjs';
 
 const streamArn = (name, region = REGION, account = ACCOUNT) => `arn:aws:kinesis:${region}:${account}:stream/${name}`;
 const ROLE = `arn:aws:iam::${ACCOUNT}:role/channel-role`;
@@ -41,17 +41,6 @@ function tablesChannel(name, stream, extra = {}) {
     },
     ...extra,
   };
-}
-
-/** Asserts that `promise` fails with the AWS error `type` (and `message`, a string or RegExp, if given). */
-async function rejectsWith(promise, type, message) {
-  await assert.rejects(promise, (err) => {
-    assert.equal(err.name, type, `expected ${type}, got ${err.name}: ${err.message}`);
-    assert.equal(err.$metadata?.httpStatusCode, 400);
-    if (typeof message === 'string') assert.equal(err.message, message);
-    else if (message) assert.match(err.message, message);
-    return true;
-  });
 }
 
 async function onDemandStream(client, name) {

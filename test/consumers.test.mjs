@@ -10,20 +10,10 @@ import {
   ListTagsForResourceCommand, ListTagsForStreamCommand, PutResourcePolicyCommand, RegisterStreamConsumerCommand,
   TagResourceCommand, UntagResourceCommand, paginateListStreamConsumers,
 } from '@aws-sdk/client-kinesis';
-import { ACCOUNT, rawRequest, REGION, startServer, tempDir, waitFor } from './helpers.mjs';
+import { ACCOUNT, rawRequest, REGION, rejectsWith, startServer, tempDir, waitFor } from './helpers.mjs';
 
 const streamArn = (name) => `arn:aws:kinesis:${REGION}:${ACCOUNT}:stream/${name}`;
 const NO_DELAYS = ['--register-consumer-ms', '0', '--deregister-consumer-ms', '0'];
-
-async function rejectsWith(promise, type, message) {
-  await assert.rejects(promise, (err) => {
-    assert.equal(err.name, type, `expected ${type}, got ${err.name}: ${err.message}`);
-    assert.equal(err.$metadata?.httpStatusCode, 400);
-    if (typeof message === 'string') assert.equal(err.message, message);
-    else if (message) assert.match(err.message, message);
-    return true;
-  });
-}
 
 const register = (client, stream, name, extra = {}) =>
   client.send(new RegisterStreamConsumerCommand({ StreamARN: streamArn(stream), ConsumerName: name, ...extra })).then((r) => r.Consumer);

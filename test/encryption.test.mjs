@@ -6,7 +6,7 @@ import {
   CreateStreamCommand, DescribeStreamCommand, DescribeStreamSummaryCommand, GetRecordsCommand, GetShardIteratorCommand, PutRecordCommand,
   PutRecordsCommand, StartStreamEncryptionCommand, StopStreamEncryptionCommand,
 } from '@aws-sdk/client-kinesis';
-import { ACCOUNT, rawRequest, REGION, startServer } from './helpers.mjs';
+import { ACCOUNT, rawRequest, REGION, rejectsWith, startServer } from './helpers.mjs';
 
 const KEY_UUID = '12345678-1234-1234-1234-123456789012';
 const KEY_ARN = `arn:aws:kms:us-east-1:123456789012:key/${KEY_UUID}`;
@@ -14,15 +14,6 @@ const ALIAS_ARN = 'arn:aws:kms:us-east-1:123456789012:alias/MyAliasName';
 const MRK = 'mrk-1234abcd12ab34cd56ef1234567890ab';
 const arnOf = (name) => `arn:aws:kinesis:${REGION}:${ACCOUNT}:stream/${name}`;
 const notActive = (name, state) => `Stream ${name} under account ${ACCOUNT} not ACTIVE, instead in state ${state}`;
-
-async function rejectsWith(promise, type, message) {
-  await assert.rejects(promise, (err) => {
-    assert.equal(err.name, type, `expected ${type}, got ${err.name}: ${err.message}`);
-    assert.equal(err.$metadata?.httpStatusCode, 400);
-    if (message !== undefined) assert.equal(err.message, message);
-    return true;
-  });
-}
 
 const describeStream = async (client, StreamName) => (await client.send(new DescribeStreamCommand({ StreamName }))).StreamDescription;
 const summaryOf = async (client, StreamName) => (await client.send(new DescribeStreamSummaryCommand({ StreamName }))).StreamDescriptionSummary;

@@ -1,4 +1,5 @@
 // Test helpers: real Sluice processes on free ports, real SDK clients, raw HTTP requests.
+import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import http from 'node:http';
@@ -233,3 +234,40 @@ export async function readAll(client, iterator, { GetRecordsCommand }) {
   }
   return { records, next: it };
 }
+
+/** Like readAll, but fails at once on a repeated or out-of-order sequence number (and after 1000 pages). */
+export async function readAllInOrder(client, iterator, { GetRecordsCommand }) {
+  const records = [];
+  let it = iterator;
+  let last = -1n;
+  for (let page = 0; it; page++) {
+    assert.ok(page < 1000, 'the shard ends within 1000 pages');
+    const out = await client.send(new GetRecordsCommand({ ShardIterator: it }));
+    for (const r of out.Records) {
+      const seq = BigInt(r.SequenceNumber);
+      assert.ok(seq > last, `sequence number ${r.SequenceNumber} comes after the previous one`);
+      last = seq;
+    }
+    records.push(...out.Records);
+    if (out.Records.length === 0) return { records, next: out.NextShardIterator, last: out };
+    it = out.NextShardIterator;
+  }
+  return { records, next: it };
+}
+
+/** Asserts `promise` rejects with AWS error `type`, HTTP `status` (default 400; null: unchecked) and `message` if given (string: exact, RegExp: match); returns the error. */
+export async function rejectsWith(promise, type, message, { status = 400 } = {}) {
+  let error;
+  await assert.rejects(promise, (err) => {
+    error = err;
+    assert.equal(err.name, type, `expected ${type}, got ${err.name}: ${err.message}`);
+    if (status !== null) assert.equal(err.$metadata?.httpStatusCode, status);
+    if (typeof message === 'string') assert.equal(err.message, message);
+    else if (message) assert.match(err.message, message);
+    return true;
+  });
+  return error;
+}
+
+/** The id of the shard numbered `i` ("shardId-000000000007"). */
+export const shardId = (i) => `shardId-${String(i).padStart(12, '0')}`;

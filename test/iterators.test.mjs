@@ -5,49 +5,16 @@ import { after, before, describe, it } from 'node:test';
 import {
   CreateStreamCommand, DeleteStreamCommand, DescribeStreamCommand, GetRecordsCommand, GetShardIteratorCommand, PutRecordCommand, PutRecordsCommand,
 } from '@aws-sdk/client-kinesis';
-import { ACCOUNT, rawRequest, startServer } from './helpers.mjs';
+import { ACCOUNT, rawRequest, readAllInOrder, rejectsWith, startServer } from './helpers.mjs';
 
 const MiB = 1024 * 1024;
 
-/**
- * Reads a shard from an iterator until an empty page, like helpers' readAll, but failing at once on
- * a repeated or out-of-order sequence number (instead of looping and piling up data).
- */
-async function readAll(client, iterator, { GetRecordsCommand }) {
-  const records = [];
-  let it = iterator;
-  let last = -1n;
-  for (let page = 0; it; page++) {
-    assert.ok(page < 1000, 'the shard ends within 1000 pages');
-    const out = await client.send(new GetRecordsCommand({ ShardIterator: it }));
-    for (const r of out.Records) {
-      const seq = BigInt(r.SequenceNumber);
-      assert.ok(seq > last, `sequence number ${r.SequenceNumber} comes after the previous one`);
-      last = seq;
-    }
-    records.push(...out.Records);
-    if (out.Records.length === 0) return { records, next: out.NextShardIterator, last: out };
-    it = out.NextShardIterator;
-  }
-  return { records, next: it };
-}
 const SHARD0 = 'shardId-000000000000';
 const SHARD1 = 'shardId-000000000001';
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const EITHER = 'Must either specify (1) AT_SEQUENCE_NUMBER or AFTER_SEQUENCE_NUMBER and StartingSequenceNumber or (2) TRIM_HORIZON or LATEST and no StartingSequenceNumber.';
 const JAVA_DATE = String.raw`(\w{3} \w{3} \d{2} \d{2}:\d{2}:\d{2} UTC \d{4})`;
 const EXPIRED = new RegExp(`^Iterator expired\\. The iterator was created at time ${JAVA_DATE} while right now it is ${JAVA_DATE} which is further in the future than the tolerated delay of 300000 milliseconds\\.$`);
-
-async function rejectsWith(promise, type, message) {
-  await assert.rejects(promise, (err) => {
-    assert.equal(err.name, type, `error type (message: ${err.message})`);
-    if (message instanceof RegExp) assert.match(err.message, message);
-    else if (message !== undefined) assert.equal(err.message, message);
-    assert.equal(err.$metadata?.httpStatusCode, 400);
-    return true;
-  });
-  return promise.catch((err) => err);
-}
 
 /** Parses Java's Date.toString in UTC ("Thu Jan 22 01:22:02 UTC 2015") to epoch ms. */
 function parseJavaDate(text) {
@@ -72,7 +39,7 @@ async function makeStream(client, name, shardCount = 1, extra = {}) {
       return out.Records;
     },
     async readFrom(type = 'TRIM_HORIZON', more = {}, shardId = SHARD0) {
-      return (await readAll(client, await s.iterator(type, more, shardId), { GetRecordsCommand })).records;
+      return (await readAllInOrder(client, await s.iterator(type, more, shardId), { GetRecordsCommand })).records;
     },
     get: (ShardIterator, Limit) => client.send(new GetRecordsCommand({ ShardIterator, ...(Limit ? { Limit } : {}) })),
   };
@@ -100,11 +67,11 @@ describe('GetShardIterator and GetRecords', () => {
     assert.deepEqual(texts(all), Array.from({ length: 10 }, (_, i) => `r${i}`));
 
     // LATEST taken before the writes sees all of them; taken after, it sees only what comes next.
-    assert.deepEqual(seqs((await readAll(client, latestBefore, { GetRecordsCommand })).records), seqs(written));
+    assert.deepEqual(seqs((await readAllInOrder(client, latestBefore, { GetRecordsCommand })).records), seqs(written));
     const latestAfter = await s.iterator('LATEST');
     assert.equal((await s.get(latestAfter)).Records.length, 0);
     const more = await s.put(2, 'late');
-    assert.deepEqual(seqs((await readAll(client, latestAfter, { GetRecordsCommand })).records), seqs(more));
+    assert.deepEqual(seqs((await readAllInOrder(client, latestAfter, { GetRecordsCommand })).records), seqs(more));
 
     const at = await s.readFrom('AT_SEQUENCE_NUMBER', { StartingSequenceNumber: written[4].SequenceNumber });
     assert.deepEqual(seqs(at), [...seqs(written.slice(4)), ...seqs(more)]);
@@ -203,7 +170,7 @@ describe('GetShardIterator and GetRecords', () => {
     const written = await s.put(3);
     const StreamARN = `arn:aws:kinesis:us-east-1:${ACCOUNT}:stream/it-arn`;
     const { ShardIterator } = await client.send(new GetShardIteratorCommand({ StreamARN, ShardId: SHARD0, ShardIteratorType: 'TRIM_HORIZON' }));
-    assert.deepEqual(seqs((await readAll(client, ShardIterator, { GetRecordsCommand })).records), seqs(written));
+    assert.deepEqual(seqs((await readAllInOrder(client, ShardIterator, { GetRecordsCommand })).records), seqs(written));
     const res = await rawRequest(server.endpoint, { target: 'GetShardIterator', body: { StreamARN, ShardId: SHARD0, ShardIteratorType: 'LATEST' } });
     assert.equal(res.status, 200);
     assert.deepEqual(Object.keys(res.json), ['ShardIterator']);
@@ -480,7 +447,7 @@ describe('time: iterator expiry, MillisBehindLatest, retention', () => {
     const horizonBefore = await s.iterator();
     await server.advanceClock(120_000); // 24 h 1 min after the old records
     assert.deepEqual(texts(await s.readFrom()), ['mid0', 'mid1', 'mid2'], 'TRIM_HORIZON moved past the expired records');
-    assert.deepEqual(texts((await readAll(client, horizonBefore, { GetRecordsCommand })).records), ['mid0', 'mid1', 'mid2'],
+    assert.deepEqual(texts((await readAllInOrder(client, horizonBefore, { GetRecordsCommand })).records), ['mid0', 'mid1', 'mid2'],
       'an iterator taken before they expired does not return them either');
     const atOld = await s.readFrom('AT_SEQUENCE_NUMBER', { StartingSequenceNumber: old[2].SequenceNumber });
     assert.deepEqual(seqs(atOld), seqs(mid));

@@ -8,23 +8,12 @@ import {
   ListShardsCommand, MergeShardsCommand, SplitShardCommand,
 } from '@aws-sdk/client-kinesis';
 import { createPaginator } from '@smithy/core';
-import { ACCOUNT, rawRequest, REGION, startServer } from './helpers.mjs';
+import { ACCOUNT, rawRequest, REGION, rejectsWith, shardId, startServer } from './helpers.mjs';
 
 const SPACE = 1n << 128n;
 const HOUR = 3_600_000;
-const shardId = (i) => `shardId-${String(i).padStart(12, '0')}`;
 const arnOf = (name) => `arn:aws:kinesis:${REGION}:${ACCOUNT}:stream/${name}`;
 const ids = (shards) => shards.map((s) => s.ShardId);
-
-async function rejectsWith(promise, type, message) {
-  await assert.rejects(promise, (err) => {
-    assert.equal(err.name, type, `expected ${type}, got ${err.name}: ${err.message}`);
-    assert.equal(err.$metadata?.httpStatusCode, 400);
-    if (typeof message === 'string') assert.equal(err.message, message);
-    else if (message) assert.match(err.message, message);
-    return true;
-  });
-}
 
 /** Every page of a listing, following NextToken alone as AWS requires. */
 async function listAll(client, first) {

@@ -5,7 +5,7 @@ import { after, before, describe, it } from 'node:test';
 import {
   CreateStreamCommand, DescribeStreamCommand, DescribeStreamSummaryCommand, DisableEnhancedMonitoringCommand, EnableEnhancedMonitoringCommand, PutRecordCommand,
 } from '@aws-sdk/client-kinesis';
-import { ACCOUNT, rawRequest, REGION, startServer } from './helpers.mjs';
+import { ACCOUNT, rawRequest, REGION, rejectsWith, startServer } from './helpers.mjs';
 
 const ALL = [
   'IncomingBytes', 'IncomingRecords', 'OutgoingBytes', 'OutgoingRecords',
@@ -13,15 +13,6 @@ const ALL = [
 ];
 const arnOf = (name) => `arn:aws:kinesis:${REGION}:${ACCOUNT}:stream/${name}`;
 const notActive = (name, state) => `Stream ${name} under account ${ACCOUNT} not ACTIVE, instead in state ${state}`;
-
-async function rejectsWith(promise, type, message) {
-  await assert.rejects(promise, (err) => {
-    assert.equal(err.name, type, `expected ${type}, got ${err.name}: ${err.message}`);
-    assert.equal(err.$metadata?.httpStatusCode, 400);
-    if (message !== undefined) assert.equal(err.message, message);
-    return true;
-  });
-}
 
 const metricsOf = async (client, StreamName) =>
   (await client.send(new DescribeStreamCommand({ StreamName }))).StreamDescription.EnhancedMonitoring;

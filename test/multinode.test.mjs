@@ -9,11 +9,10 @@ import {
   ListStreamsCommand, MergeShardsCommand, PutRecordsCommand, RegisterStreamConsumerCommand, SplitShardCommand, SubscribeToShardCommand,
 } from '@aws-sdk/client-kinesis';
 import {
-  ACCOUNT, createDatabase, dropDatabase, ON_POSTGRES, pgQuery, REGION, startServer, waitFor,
+  ACCOUNT, createDatabase, dropDatabase, ON_POSTGRES, pgQuery, REGION, shardId, startServer, waitFor,
 } from './helpers.mjs';
 
 const skip = ON_POSTGRES ? false : 'runs on PostgreSQL only (npm run test:postgres)';
-const shardId = (i) => `shardId-${String(i).padStart(12, '0')}`;
 
 /** Starts `count` nodes on one (new) database; returns them and a stop-all. */
 async function cluster(count, args = []) {

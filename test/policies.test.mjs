@@ -4,7 +4,7 @@ import { after, before, describe, it } from 'node:test';
 import {
   CreateStreamCommand, DeleteResourcePolicyCommand, DeleteStreamCommand, GetResourcePolicyCommand, PutResourcePolicyCommand,
 } from '@aws-sdk/client-kinesis';
-import { ACCOUNT, rawRequest, REGION, startServer } from './helpers.mjs';
+import { ACCOUNT, rawRequest, REGION, rejectsWith, startServer } from './helpers.mjs';
 
 const arnOf = (name) => `arn:aws:kinesis:${REGION}:${ACCOUNT}:stream/${name}`;
 const notFound = (name) => `Stream ${name} under account ${ACCOUNT} not found.`;
@@ -22,15 +22,6 @@ function policyFor(name, overrides = {}) {
       ...overrides,
     }],
   }, null, 2);
-}
-
-async function rejectsWith(promise, type, message) {
-  await assert.rejects(promise, (err) => {
-    assert.equal(err.name, type, `expected ${type}, got ${err.name}: ${err.message}`);
-    assert.equal(err.$metadata?.httpStatusCode, 400);
-    if (message !== undefined) assert.equal(err.message, message);
-    return true;
-  });
 }
 
 describe('resource policies', () => {

@@ -6,32 +6,10 @@ import { after, before, describe, it } from 'node:test';
 import {
   CreateStreamCommand, DescribeStreamCommand, GetRecordsCommand, GetShardIteratorCommand, PutRecordCommand, PutRecordsCommand,
 } from '@aws-sdk/client-kinesis';
-import { ACCOUNT, rawRequest, startServer } from './helpers.mjs';
+import { ACCOUNT, rawRequest, readAllInOrder, rejectsWith, startServer } from './helpers.mjs';
 
 const MiB = 1024 * 1024;
 
-/**
- * Reads a shard from an iterator until an empty page, like helpers' readAll, but failing at once on
- * a repeated or out-of-order sequence number (instead of looping and piling up data).
- */
-async function readAll(client, iterator, { GetRecordsCommand }) {
-  const records = [];
-  let it = iterator;
-  let last = -1n;
-  for (let page = 0; it; page++) {
-    assert.ok(page < 1000, 'the shard ends within 1000 pages');
-    const out = await client.send(new GetRecordsCommand({ ShardIterator: it }));
-    for (const r of out.Records) {
-      const seq = BigInt(r.SequenceNumber);
-      assert.ok(seq > last, `sequence number ${r.SequenceNumber} comes after the previous one`);
-      last = seq;
-    }
-    records.push(...out.Records);
-    if (out.Records.length === 0) return { records, next: out.NextShardIterator, last: out };
-    it = out.NextShardIterator;
-  }
-  return { records, next: it };
-}
 const MAX_HASH = (1n << 128n) - 1n;
 
 /** The hash key a partition key routes by: MD5 of its UTF-8 bytes as an unsigned 128-bit integer. */
@@ -44,17 +22,6 @@ function shardFor(shards, hash) {
   const found = shards.filter((s) => BigInt(s.HashKeyRange.StartingHashKey) <= hash && hash <= BigInt(s.HashKeyRange.EndingHashKey));
   assert.equal(found.length, 1, `exactly one shard holds ${hash}`);
   return found[0].ShardId;
-}
-
-/** Asserts that `promise` rejects with an AWS error of `type` and exactly `message` (or matching a RegExp). */
-async function rejectsWith(promise, type, message) {
-  await assert.rejects(promise, (err) => {
-    assert.equal(err.name, type, `error type (message: ${err.message})`);
-    if (message instanceof RegExp) assert.match(err.message, message);
-    else if (message !== undefined) assert.equal(err.message, message);
-    assert.equal(err.$metadata?.httpStatusCode, 400);
-    return true;
-  });
 }
 
 const notFoundMessage = (name) => `Stream ${name} under account ${ACCOUNT} not found.`;
@@ -80,7 +47,7 @@ describe('PutRecord and PutRecords', () => {
 
   async function readShard(name, shardId, c = client) {
     const { ShardIterator } = await c.send(new GetShardIteratorCommand({ StreamName: name, ShardId: shardId, ShardIteratorType: 'TRIM_HORIZON' }));
-    return (await readAll(c, ShardIterator, { GetRecordsCommand })).records;
+    return (await readAllInOrder(c, ShardIterator, { GetRecordsCommand })).records;
   }
 
   it('routes each partition key to the shard whose range holds the MD5 of the key, always the same shard', async () => {

@@ -7,12 +7,11 @@ import {
   CreateStreamCommand, DescribeStreamCommand, GetRecordsCommand, GetShardIteratorCommand, MergeShardsCommand,
   PutRecordCommand, PutRecordsCommand, SplitShardCommand,
 } from '@aws-sdk/client-kinesis';
-import { ACCOUNT, rawRequest, REGION, startServer, waitFor } from './helpers.mjs';
+import { ACCOUNT, rawRequest, REGION, rejectsWith, shardId, startServer, waitFor } from './helpers.mjs';
 
 const SPACE = 1n << 128n;
 const MAX_HASH = SPACE - 1n;
 const HALF = 1n << 127n;
-const shardId = (i) => `shardId-${String(i).padStart(12, '0')}`;
 const arnOf = (name) => `arn:aws:kinesis:${REGION}:${ACCOUNT}:stream/${name}`;
 const md5 = (key) => BigInt('0x' + createHash('md5').update(key, 'utf8').digest('hex'));
 const inRange = (hash, shard) => hash >= BigInt(shard.HashKeyRange.StartingHashKey) && hash <= BigInt(shard.HashKeyRange.EndingHashKey);
@@ -28,16 +27,6 @@ const notActiveMessage = (stream, status) => `Stream ${stream} under account ${A
 const rangeMessage = (key, shard, stream, start, end) =>
   `NewStartingHashKey ${key} used in SplitShard() on shard ${shardId(shard)} in stream ${stream} under account ${ACCOUNT} ` +
   `is not both greater than one plus the shard's StartingHashKey ${start} and less than the shard's EndingHashKey ${end}.`;
-
-async function rejectsWith(promise, type, message) {
-  await assert.rejects(promise, (err) => {
-    assert.equal(err.name, type, `expected ${type}, got ${err.name}: ${err.message}`);
-    assert.equal(err.$metadata?.httpStatusCode, 400);
-    if (typeof message === 'string') assert.equal(err.message, message);
-    else if (message) assert.match(err.message, message);
-    return true;
-  });
-}
 
 async function describeAll(client, name) {
   const shards = [];

@@ -6,7 +6,7 @@ import {
   AddTagsToStreamCommand, CreateStreamCommand, DeleteStreamCommand, ListTagsForResourceCommand, ListTagsForStreamCommand,
   TagResourceCommand, UntagResourceCommand,
 } from '@aws-sdk/client-kinesis';
-import { ACCOUNT, rawRequest, REGION, startServer } from './helpers.mjs';
+import { ACCOUNT, rawRequest, REGION, rejectsWith, startServer } from './helpers.mjs';
 
 const arnOf = (name, account = ACCOUNT, region = REGION) => `arn:aws:kinesis:${region}:${account}:stream/${name}`;
 const notFound = (name, account = ACCOUNT) => `Stream ${name} under account ${account} not found.`;
@@ -14,15 +14,6 @@ const INVALID_CHARACTERS = 'Some tags contain invalid characters. Valid characte
 const percentMessage = (action, name) =>
   `Failed to ${action} stream ${name} under account ${ACCOUNT} because some tags contained illegal characters. ` +
   "The allowed characters are Unicode letters, white-spaces, '_',',','/','=','+','-','@'.";
-
-async function rejectsWith(promise, type, message) {
-  await assert.rejects(promise, (err) => {
-    assert.equal(err.name, type, `expected ${type}, got ${err.name}: ${err.message}`);
-    assert.equal(err.$metadata?.httpStatusCode, 400);
-    if (message !== undefined) assert.equal(err.message, message);
-    return true;
-  });
-}
 
 describe('resource tags', () => {
   let server;

@@ -8,21 +8,11 @@ import {
   CreateStreamCommand, DecreaseStreamRetentionPeriodCommand, DescribeStreamCommand, DescribeStreamSummaryCommand,
   GetRecordsCommand, GetShardIteratorCommand, IncreaseStreamRetentionPeriodCommand, PutRecordCommand, SplitShardCommand,
 } from '@aws-sdk/client-kinesis';
-import { ACCOUNT, rawRequest, REGION, ON_POSTGRES, startServer } from './helpers.mjs';
+import { ACCOUNT, ON_POSTGRES, rawRequest, REGION, rejectsWith, startServer } from './helpers.mjs';
 
 const HOUR = 3_600_000;
 const arnOf = (name) => `arn:aws:kinesis:${REGION}:${ACCOUNT}:stream/${name}`;
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-async function rejectsWith(promise, type, message) {
-  await assert.rejects(promise, (err) => {
-    assert.equal(err.name, type, `expected ${type}, got ${err.name}: ${err.message}`);
-    assert.equal(err.$metadata?.httpStatusCode, 400);
-    if (typeof message === 'string') assert.equal(err.message, message);
-    else if (message) assert.match(err.message, message);
-    return true;
-  });
-}
 
 const retentionOf = async (client, StreamName) =>
   (await client.send(new DescribeStreamSummaryCommand({ StreamName }))).StreamDescriptionSummary.RetentionPeriodHours;

@@ -8,12 +8,11 @@ import {
   paginateListStreams,
   waitUntilStreamExists, waitUntilStreamNotExists,
 } from '@aws-sdk/client-kinesis';
-import { ACCOUNT, rawRequest, REGION, startServer, waitFor } from './helpers.mjs';
+import { ACCOUNT, rawRequest, REGION, rejectsWith, shardId, startServer, waitFor } from './helpers.mjs';
 
 const SPACE = 1n << 128n;
 const MAX_HASH = SPACE - 1n;
 const arnOf = (name) => `arn:aws:kinesis:${REGION}:${ACCOUNT}:stream/${name}`;
-const shardId = (i) => `shardId-${String(i).padStart(12, '0')}`;
 const notFoundMessage = (name, account = ACCOUNT) => `Stream ${name} under account ${account} not found.`;
 const limitMessage = (open, limit, adding) =>
   `This request would exceed the shard limit for the account ${ACCOUNT} in ${REGION}. ` +
@@ -21,17 +20,6 @@ const limitMessage = (open, limit, adding) =>
   `Number of additional shards that would have resulted from this request: ${adding}. ` +
   'Refer to the AWS Service Limits page (http://docs.aws.amazon.com/general/latest/gr/aws_service_limits.html) ' +
   'for current limits and how to request higher limits.';
-
-/** Asserts that `promise` fails with the AWS error `type` (and `message`, a string or RegExp, if given). */
-async function rejectsWith(promise, type, message) {
-  await assert.rejects(promise, (err) => {
-    assert.equal(err.name, type, `expected ${type}, got ${err.name}: ${err.message}`);
-    assert.equal(err.$metadata?.httpStatusCode, 400);
-    if (typeof message === 'string') assert.equal(err.message, message);
-    else if (message) assert.match(err.message, message);
-    return true;
-  });
-}
 
 /** A raw JSON request that must fail with `type` and exactly `message`. */
 async function rawRejects(endpoint, target, body, type, message) {

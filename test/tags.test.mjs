@@ -4,23 +4,13 @@ import { after, before, describe, it } from 'node:test';
 import {
   AddTagsToStreamCommand, CreateStreamCommand, DeleteStreamCommand, ListTagsForStreamCommand, RemoveTagsFromStreamCommand,
 } from '@aws-sdk/client-kinesis';
-import { ACCOUNT, rawRequest, REGION, startServer } from './helpers.mjs';
+import { ACCOUNT, rawRequest, REGION, rejectsWith, startServer } from './helpers.mjs';
 
 const arnOf = (name) => `arn:aws:kinesis:${REGION}:${ACCOUNT}:stream/${name}`;
 const INVALID_CHARACTERS = 'Some tags contain invalid characters. Valid characters: Unicode letters, digits, white space, _ . / = + - % @.';
 const percentMessage = (action, name) =>
   `Failed to ${action} stream ${name} under account ${ACCOUNT} because some tags contained illegal characters. ` +
   "The allowed characters are Unicode letters, white-spaces, '_',',','/','=','+','-','@'.";
-
-async function rejectsWith(promise, type, message) {
-  await assert.rejects(promise, (err) => {
-    assert.equal(err.name, type, `expected ${type}, got ${err.name}: ${err.message}`);
-    assert.equal(err.$metadata?.httpStatusCode, 400);
-    if (typeof message === 'string') assert.equal(err.message, message);
-    else if (message) assert.match(err.message, message);
-    return true;
-  });
-}
 
 describe('stream tags', () => {
   let server;
