@@ -11,10 +11,7 @@ export class TaggedTime {
   constructor(readonly value: unknown) {}
 }
 
-/**
- * Enum value sets the service prints in its own order rather than the model's (observed in real
- * responses: kinesalite's tests that ran against AWS).
- */
+/** Enum value sets the service prints in its own order rather than the model's (as its real responses show). */
 const SERVICE_ENUM_ORDER: Record<string, string[]> = {
   ShardIteratorType: ['AFTER_SEQUENCE_NUMBER', 'LATEST', 'AT_TIMESTAMP', 'AT_SEQUENCE_NUMBER', 'TRIM_HORIZON'],
 };
