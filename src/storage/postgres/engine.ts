@@ -10,29 +10,15 @@ import type {
   CreateOutcome, NewStream, PendingChange, PutOutcome, ReadRequest, ReadResult, RecordEntry,
   ShardSpec, ShardState, Store, StoredRecord, StreamKey, StreamMode, StreamSettings, StreamState, StreamStatus,
 } from '../store.js';
+import { decodePending, encodePending, settingsColumns, toStream, type ShardRow, type StreamRow } from '../rows.js';
 import { ChannelTable } from './channels.js';
 import { ConsumerTable } from './consumers.js';
 import { migrate } from './migrate.js';
 import { Partitions } from './partitions.js';
 import { createPool, LOCK, transaction, withRetry, type Queryable } from './pool.js';
 
-interface StreamRow {
-  uid: number; account: string; region: string; name: string; status: string; created_ms: number;
-  retention_hours: number; mode: string; max_record_kib: number; encryption_type: string; key_id: string | null;
-  shard_metrics: string; pending: string | null; pending_due_ms: number | null; settings: string;
-}
 
-/** Settings kept as JSON in streams.settings (those no query looks at). */
-interface ExtraSettings {
-  warmThroughputMiBps?: number;
-  recordDistribution?: string;
-  retentionFloorMs?: number;
-}
 
-interface ShardRow {
-  uid: number; idx: number; created_ms: number; start_hash: string; end_hash: string; parent_idx: number | null;
-  adjacent_parent_idx: number | null; closed_ms: number | null; last_counter: number;
-}
 
 export interface PostgresOptions {
   /** postgres://user@host:port/database */
@@ -479,44 +465,11 @@ async function insertShards(c: pg.PoolClient, streamUid: number, createdMs: numb
 }
 
 async function applySettings(c: pg.PoolClient, row: StreamRow, patch: Partial<StreamSettings>): Promise<void> {
-  const next: StreamSettings = { ...toStream(row), ...patch };
-  const extra: ExtraSettings = {
-    ...(next.warmThroughputMiBps !== undefined ? { warmThroughputMiBps: next.warmThroughputMiBps } : {}),
-    ...(next.recordDistribution !== undefined ? { recordDistribution: next.recordDistribution } : {}),
-    ...(next.retentionFloorMs !== undefined ? { retentionFloorMs: next.retentionFloorMs } : {}),
-  };
   await c.query(
     `UPDATE streams SET retention_hours = $1, mode = $2, max_record_kib = $3, encryption_type = $4, key_id = $5,
       shard_metrics = $6, settings = $7 WHERE uid = $8`,
-    [next.retentionHours, next.mode, next.maxRecordSizeKiB, next.encryptionType, next.keyId ?? null,
-      JSON.stringify(next.shardLevelMetrics), JSON.stringify(extra), row.uid]);
+    [...settingsColumns(row, patch), row.uid]);
 }
 
-function toStream(r: StreamRow): StreamState {
-  const pending = decodePending(r.pending);
-  const extra = JSON.parse(r.settings) as ExtraSettings;
-  return {
-    ...extra,
-    uid: r.uid, account: r.account, region: r.region, name: r.name, status: r.status as StreamStatus,
-    createdMs: r.created_ms, retentionHours: r.retention_hours, mode: r.mode as StreamState['mode'],
-    maxRecordSizeKiB: r.max_record_kib, encryptionType: r.encryption_type as StreamState['encryptionType'],
-    ...(r.key_id !== null ? { keyId: r.key_id } : {}),
-    shardLevelMetrics: JSON.parse(r.shard_metrics) as string[],
-    ...(pending ? { pending } : {}),
-    ...(r.pending_due_ms !== null ? { pendingDueMs: r.pending_due_ms } : {}),
-  };
-}
 
-function encodePending(change: PendingChange | undefined): string | null {
-  if (!change) return null;
-  return JSON.stringify(change, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v));
-}
 
-function decodePending(text: string | null): PendingChange | undefined {
-  if (!text) return undefined;
-  const change = JSON.parse(text) as PendingChange;
-  if (change.kind === 'reshard') {
-    change.open = change.open.map((s) => ({ ...s, startHash: BigInt(s.startHash), endHash: BigInt(s.endHash) }));
-  }
-  return change;
-}

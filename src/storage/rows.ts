@@ -1,0 +1,65 @@
+// The streams and shards rows as both engines store them (the same columns in SQLite and
+// PostgreSQL), and their mapping to the Store's types.
+import type { PendingChange, StreamSettings, StreamState, StreamStatus } from './store.js';
+
+export interface StreamRow {
+  uid: number; account: string; region: string; name: string; status: string; created_ms: number;
+  retention_hours: number; mode: string; max_record_kib: number; encryption_type: string; key_id: string | null;
+  shard_metrics: string; pending: string | null; pending_due_ms: number | null; settings: string;
+}
+
+/** Settings kept as JSON in streams.settings (those no query looks at). */
+export interface ExtraSettings {
+  warmThroughputMiBps?: number;
+  recordDistribution?: string;
+  retentionFloorMs?: number;
+}
+
+export interface ShardRow {
+  uid: number; idx: number; created_ms: number; start_hash: string; end_hash: string; parent_idx: number | null;
+  adjacent_parent_idx: number | null; closed_ms: number | null; last_counter: number;
+}
+
+export function toStream(r: StreamRow): StreamState {
+  const pending = decodePending(r.pending);
+  const extra = JSON.parse(r.settings) as ExtraSettings;
+  return {
+    ...extra,
+    uid: r.uid, account: r.account, region: r.region, name: r.name, status: r.status as StreamStatus,
+    createdMs: r.created_ms, retentionHours: r.retention_hours, mode: r.mode as StreamState['mode'],
+    maxRecordSizeKiB: r.max_record_kib, encryptionType: r.encryption_type as StreamState['encryptionType'],
+    ...(r.key_id !== null ? { keyId: r.key_id } : {}),
+    shardLevelMetrics: JSON.parse(r.shard_metrics) as string[],
+    ...(pending ? { pending } : {}),
+    ...(r.pending_due_ms !== null ? { pendingDueMs: r.pending_due_ms } : {}),
+  };
+}
+
+/**
+ * The settings columns after `patch`, in the order both engines' UPDATE takes them:
+ * retention_hours, mode, max_record_kib, encryption_type, key_id, shard_metrics, settings.
+ */
+export function settingsColumns(row: StreamRow, patch: Partial<StreamSettings>): [number, string, number, string, string | null, string, string] {
+  const next: StreamSettings = { ...toStream(row), ...patch };
+  const extra: ExtraSettings = {
+    ...(next.warmThroughputMiBps !== undefined ? { warmThroughputMiBps: next.warmThroughputMiBps } : {}),
+    ...(next.recordDistribution !== undefined ? { recordDistribution: next.recordDistribution } : {}),
+    ...(next.retentionFloorMs !== undefined ? { retentionFloorMs: next.retentionFloorMs } : {}),
+  };
+  return [next.retentionHours, next.mode, next.maxRecordSizeKiB, next.encryptionType, next.keyId ?? null,
+    JSON.stringify(next.shardLevelMetrics), JSON.stringify(extra)];
+}
+
+export function encodePending(change: PendingChange | undefined): string | null {
+  if (!change) return null;
+  return JSON.stringify(change, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v));
+}
+
+export function decodePending(text: string | null): PendingChange | undefined {
+  if (!text) return undefined;
+  const change = JSON.parse(text) as PendingChange;
+  if (change.kind === 'reshard') {
+    change.open = change.open.map((s) => ({ ...s, startHash: BigInt(s.startHash), endHash: BigInt(s.endHash) }));
+  }
+  return change;
+}
