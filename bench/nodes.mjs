@@ -3,9 +3,9 @@
 // concurrent raw-HTTP clients spread over the nodes for a fixed time, then the stream read back with
 // GetRecords (one reader per shard, through the nodes in turn). Plain ESM; build first (npm run build).
 //
-//   node scripts/bench-nodes.mjs --engine sqlite
-//   node scripts/bench-nodes.mjs --engine postgres --nodes 1
-//   node scripts/bench-nodes.mjs --engine postgres --nodes 2 [--pg postgres://postgres@127.0.0.1:5432]
+//   node bench/nodes.mjs --engine sqlite
+//   node bench/nodes.mjs --engine postgres --nodes 1
+//   node bench/nodes.mjs --engine postgres --nodes 2 [--pg postgres://postgres@127.0.0.1:5432]
 //
 // Options: --seconds 10 (write phase), --clients 16, --batch 500, --size 100 (bytes), --shards 4.
 // On PostgreSQL it makes a fresh database (sluice_bench_*) and drops it afterwards.
