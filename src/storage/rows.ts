@@ -1,6 +1,6 @@
-// The streams and shards rows as both engines store them (the same columns in SQLite and
+// The streams, shards and consumers rows as both engines store them (the same columns in SQLite and
 // PostgreSQL), and their mapping to the Store's types.
-import type { PendingChange, StreamSettings, StreamState, StreamStatus } from './store.js';
+import type { ConsumerState, ConsumerStatus, PendingChange, StreamSettings, StreamState, StreamStatus } from './store.js';
 
 export interface StreamRow {
   uid: number; account: string; region: string; name: string; status: string; created_ms: number;
@@ -62,4 +62,19 @@ export function decodePending(text: string | null): PendingChange | undefined {
     change.open = change.open.map((s) => ({ ...s, startHash: BigInt(s.startHash), endHash: BigInt(s.endHash) }));
   }
   return change;
+}
+
+export interface ConsumerRow {
+  stream_uid: number; name: string; status: string; created_ms: number; pending_due_ms: number | null; tags: string;
+}
+
+export function toConsumer(row: ConsumerRow): ConsumerState {
+  return {
+    streamUid: row.stream_uid,
+    name: row.name,
+    status: row.status as ConsumerStatus,
+    createdMs: row.created_ms,
+    tags: JSON.parse(row.tags) as Record<string, string>,
+    ...(row.pending_due_ms !== null ? { pendingDueMs: row.pending_due_ms } : {}),
+  };
 }

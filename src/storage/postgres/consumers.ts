@@ -3,12 +3,10 @@
 // account and region (the CREATING limit), so registrations on different nodes cannot both take the
 // last place.
 import type pg from 'pg';
-import type { ConsumerLimits, ConsumerState, ConsumerStatus, NewConsumer, RegisterOutcome, StreamStatus } from '../store.js';
+import { toConsumer, type ConsumerRow } from '../rows.js';
+import type { ConsumerLimits, ConsumerState, NewConsumer, RegisterOutcome, StreamStatus } from '../store.js';
 import { LOCK, transaction, type Queryable } from './pool.js';
 
-interface ConsumerRow {
-  stream_uid: number; name: string; status: string; created_ms: number; pending_due_ms: number | null; tags: string;
-}
 
 export class ConsumerTable {
   constructor(private readonly pool: pg.Pool) {}
@@ -105,13 +103,3 @@ async function lockConsumer(q: pg.PoolClient, streamUid: number, name: string): 
   return (await q.query<ConsumerRow>('SELECT * FROM consumers WHERE stream_uid = $1 AND name = $2 FOR UPDATE', [streamUid, name])).rows[0];
 }
 
-function toConsumer(row: ConsumerRow): ConsumerState {
-  return {
-    streamUid: row.stream_uid,
-    name: row.name,
-    status: row.status as ConsumerStatus,
-    createdMs: row.created_ms,
-    tags: JSON.parse(row.tags) as Record<string, string>,
-    ...(row.pending_due_ms !== null ? { pendingDueMs: row.pending_due_ms } : {}),
-  };
-}

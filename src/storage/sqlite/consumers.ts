@@ -2,11 +2,9 @@
 // keyed by stream and name, their tags as JSON. Registration checks the limits in the same
 // transaction as the insert, so two concurrent registrations cannot both take the last place.
 import type Database from 'better-sqlite3';
-import type { ConsumerLimits, ConsumerState, ConsumerStatus, NewConsumer, RegisterOutcome, StreamStatus } from '../store.js';
+import { toConsumer, type ConsumerRow } from '../rows.js';
+import type { ConsumerLimits, ConsumerState, NewConsumer, RegisterOutcome, StreamStatus } from '../store.js';
 
-interface ConsumerRow {
-  stream_uid: number; name: string; status: string; created_ms: number; pending_due_ms: number | null; tags: string;
-}
 
 function prepare(db: Database.Database) {
   return {
@@ -114,13 +112,3 @@ export class ConsumerTable {
   }
 }
 
-function toConsumer(row: ConsumerRow): ConsumerState {
-  return {
-    streamUid: row.stream_uid,
-    name: row.name,
-    status: row.status as ConsumerStatus,
-    createdMs: row.created_ms,
-    tags: JSON.parse(row.tags) as Record<string, string>,
-    ...(row.pending_due_ms !== null ? { pendingDueMs: row.pending_due_ms } : {}),
-  };
-}
