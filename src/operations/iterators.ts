@@ -66,7 +66,7 @@ export const getShardIterator: Operation = async (input: GetShardIteratorInput, 
   const bySequence = type === 'AT_SEQUENCE_NUMBER' || type === 'AFTER_SEQUENCE_NUMBER';
   const stream = await ctx.store.getStream(key);
   if (!stream || stream.status === 'CREATING') throw shardMissing(shardId, key);
-  const shard = (await ctx.store.listShards(stream.uid)).find((s) => s.index === index);
+  const shard = await ctx.store.getShard(stream.uid, index);
   if (!shard) throw shardMissing(shardId, key);
   if (bySequence && input.StartingSequenceNumber === undefined) {
     throw invalidArgument(`Must either specify (1) AT_SEQUENCE_NUMBER or AFTER_SEQUENCE_NUMBER and StartingSequenceNumber or (2) TRIM_HORIZON or LATEST and no StartingSequenceNumber. Request specified ${type} and no StartingSequenceNumber.`);

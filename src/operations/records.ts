@@ -109,13 +109,14 @@ export const putRecords: Operation = async (input: StreamTarget & { Records: Rec
   const stream = await writableStream(input, ctx);
   const entries: RecordEntry[] = new Array(input.Records.length);
   const auto = distributesAutomatically(stream);
+  const encrypted = stream.encryptionType === 'KMS';
   let total = 0;
   for (let i = 0; i < input.Records.length; i++) {
     const r = input.Records[i]!;
     const partitionKey = partitionKeyOf(r, auto, `records.${i + 1}.member.partitionKey`);
     checkRecordSize(r.Data, partitionKey, stream, `records.${i + 1}.member.data`);
     total += r.Data.length + Buffer.byteLength(partitionKey);
-    entries[i] = { hashKey: hashKeyOf(r, auto), partitionKey, data: r.Data, encrypted: stream.encryptionType === 'KMS' };
+    entries[i] = { hashKey: hashKeyOf(r, auto), partitionKey, data: r.Data, encrypted };
   }
   if (total > PUT_RECORDS_MAX_BYTES) throw invalidArgument('Records size exceeds 10 MB limit');
   const outcomes = await ctx.store.putRecords(stream.uid, entries, ctx.clock.now());
@@ -137,8 +138,7 @@ export const getRecords: Operation = async (input: { ShardIterator: string; Limi
   const stream = await ctx.store.getStreamByUid(position.streamUid);
   const shardId = formatShardId(position.shardIndex);
   if (!stream) throw shardMissing(shardId, { name: position.streamName, account: ctx.account });
-  const shards = await ctx.store.listShards(stream.uid);
-  const shard = shards.find((s) => s.index === position.shardIndex);
+  const shard = await ctx.store.getShard(stream.uid, position.shardIndex);
   if (!shard) throw shardMissing(shardId, stream);
 
   const minArrivalMs = trimHorizonMs(stream, now);
@@ -154,6 +154,7 @@ export const getRecords: Operation = async (input: { ShardIterator: string; Limi
   // (a shard closed before its first record, or whose last records have expired).
   if (shard.closedMs !== undefined && (next > shard.lastCounter || result.records.length === 0)) {
     // The end of a closed shard: no further iterator, and the children to continue with.
+    const shards = await ctx.store.listShards(stream.uid);
     return { Records: records, MillisBehindLatest: millisBehind, ChildShards: childShardsView(shard.index, shards) };
   }
   return {

@@ -65,7 +65,7 @@ export const subscribeToShard: Operation = async (input: SubscribeInput, ctx) =>
   if (consumer.status !== 'ACTIVE') throw notActive(consumer.name, consumer.createdMs, stream);
   const index = parseShardId(input.ShardId);
   const shardId = index === undefined ? input.ShardId : formatShardId(index);
-  const shard = index === undefined ? undefined : (await ctx.store.listShards(stream.uid)).find((s) => s.index === index);
+  const shard = index === undefined ? undefined : await ctx.store.getShard(stream.uid, index);
   if (!shard) throw shardMissing(shardId, stream);
   checkStartingPosition(input.StartingPosition);
   const { Type, SequenceNumber, Timestamp } = input.StartingPosition;
@@ -150,8 +150,7 @@ async function* deliver(d: Delivery, signal: AbortSignal): AsyncGenerator<Stream
         const current = await ctx.store.getStreamByUid(uid);
         if (!current) throw notFound(stream);
         stream = current;
-        const shards = await ctx.store.listShards(uid);
-        const shard = shards.find((s) => s.index === d.shardIndex);
+        const shard = await ctx.store.getShard(uid, d.shardIndex);
         if (!shard) throw shardMissing(d.shardId, stream);
         if (shard.closedMs !== undefined) {
           closed = true;
@@ -163,7 +162,7 @@ async function* deliver(d: Delivery, signal: AbortSignal): AsyncGenerator<Stream
           }
           yield {
             type: 'SubscribeToShardEvent',
-            payload: { Records: [], MillisBehindLatest: 0, ChildShards: childShardsView(d.shardIndex, shards) },
+            payload: { Records: [], MillisBehindLatest: 0, ChildShards: childShardsView(d.shardIndex, await ctx.store.listShards(uid)) },
           };
           return;
         }

@@ -1,6 +1,6 @@
 // The streams, shards and consumers rows as both engines store them (the same columns in SQLite and
 // PostgreSQL), and their mapping to the Store's types.
-import type { ConsumerState, ConsumerStatus, PendingChange, StreamSettings, StreamState, StreamStatus } from './store.js';
+import type { ConsumerState, ConsumerStatus, PendingChange, ShardState, StreamSettings, StreamState, StreamStatus } from './store.js';
 
 export interface StreamRow {
   uid: number; account: string; region: string; name: string; status: string; created_ms: number;
@@ -18,6 +18,20 @@ export interface ExtraSettings {
 export interface ShardRow {
   uid: number; idx: number; created_ms: number; start_hash: string; end_hash: string; parent_idx: number | null;
   adjacent_parent_idx: number | null; closed_ms: number | null; last_counter: number;
+}
+
+/** A shard row as the Store reports it; `lastCounter` overrides the row's when an engine knows newer. */
+export function toShard(r: ShardRow, lastCounter = r.last_counter): ShardState {
+  return {
+    index: r.idx,
+    createdMs: r.created_ms,
+    startHash: BigInt(r.start_hash),
+    endHash: BigInt(r.end_hash),
+    ...(r.parent_idx !== null ? { parentIndex: r.parent_idx } : {}),
+    ...(r.adjacent_parent_idx !== null ? { adjacentParentIndex: r.adjacent_parent_idx } : {}),
+    ...(r.closed_ms !== null ? { closedMs: r.closed_ms } : {}),
+    lastCounter,
+  };
 }
 
 export function toStream(r: StreamRow): StreamState {

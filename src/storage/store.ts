@@ -227,6 +227,8 @@ export interface Store {
   listStreams(account: string, region: string, afterName: string | undefined, limit: number): Promise<StreamState[]>;
   countOpenShards(account: string, region: string): Promise<number>;
   listShards(uid: number): Promise<ShardState[]>;
+  /** One shard of a stream (what the data path needs, without reading every shard). */
+  getShard(uid: number, index: number): Promise<ShardState | undefined>;
 
   /**
    * Moves an ACTIVE stream into `status` with a change that completes at `dueMs`.

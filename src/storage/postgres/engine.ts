@@ -10,7 +10,7 @@ import type {
   CreateOutcome, NewStream, PendingChange, PutOutcome, ReadRequest, ReadResult, RecordEntry,
   ShardSpec, ShardState, Store, StoredRecord, StreamKey, StreamMode, StreamSettings, StreamState, StreamStatus,
 } from '../store.js';
-import { decodePending, encodePending, settingsColumns, toStream, type ShardRow, type StreamRow } from '../rows.js';
+import { decodePending, encodePending, settingsColumns, toShard, toStream, type ShardRow, type StreamRow } from '../rows.js';
 import { ChannelTable } from './channels.js';
 import { ConsumerTable } from './consumers.js';
 import { migrate } from './migrate.js';
@@ -123,16 +123,12 @@ export class PgStore implements Store {
 
   async listShards(uid: number): Promise<ShardState[]> {
     const { rows } = await this.pool.query<ShardRow>(`SELECT ${SHARD_COLUMNS} FROM shards WHERE stream_uid = $1 ORDER BY idx`, [uid]);
-    return rows.map((r) => ({
-      index: r.idx,
-      createdMs: r.created_ms,
-      startHash: BigInt(r.start_hash),
-      endHash: BigInt(r.end_hash),
-      ...(r.parent_idx !== null ? { parentIndex: r.parent_idx } : {}),
-      ...(r.adjacent_parent_idx !== null ? { adjacentParentIndex: r.adjacent_parent_idx } : {}),
-      ...(r.closed_ms !== null ? { closedMs: r.closed_ms } : {}),
-      lastCounter: r.last_counter,
-    }));
+    return rows.map((r) => toShard(r));
+  }
+
+  async getShard(uid: number, index: number): Promise<ShardState | undefined> {
+    const { rows } = await this.pool.query<ShardRow>(`SELECT ${SHARD_COLUMNS} FROM shards WHERE stream_uid = $1 AND idx = $2`, [uid, index]);
+    return rows[0] && toShard(rows[0]);
   }
 
   async beginChange(uid: number, status: StreamStatus, change: PendingChange, dueMs: number,

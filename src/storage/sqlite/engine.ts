@@ -12,7 +12,7 @@ import type {
   CreateOutcome, NewStream, PendingChange, PutOutcome, ReadRequest, ReadResult, RecordEntry,
   ShardSpec, ShardState, Store, StoredRecord, StreamKey, StreamMode, StreamSettings, StreamState, StreamStatus,
 } from '../store.js';
-import { decodePending, encodePending, settingsColumns, toStream, type ExtraSettings, type ShardRow, type StreamRow } from '../rows.js';
+import { decodePending, encodePending, settingsColumns, toShard, toStream, type ExtraSettings, type ShardRow, type StreamRow } from '../rows.js';
 import { ChannelTable } from './channels.js';
 import { ConsumerTable } from './consumers.js';
 import { COUNTER_BITS, COUNTER_MASK, MIGRATIONS } from './schema.js';
@@ -137,6 +137,7 @@ export class SqliteStore implements Store {
         `INSERT INTO shards (stream_uid, idx, created_ms, start_hash, end_hash, parent_idx, adjacent_parent_idx)
          VALUES (?, ?, ?, ?, ?, ?, ?)`),
       shards: db.prepare<[number], ShardRow>('SELECT * FROM shards WHERE stream_uid = ? ORDER BY idx'),
+      shard: db.prepare<[number, number], ShardRow>('SELECT * FROM shards WHERE stream_uid = ? AND idx = ?'),
       setStatus: db.prepare('UPDATE streams SET status = ?, pending = ?, pending_due_ms = ? WHERE uid = ?'),
       due: db.prepare<[number], StreamRow>('SELECT * FROM streams WHERE pending_due_ms <= ? ORDER BY pending_due_ms'),
       nextShardIndex: db.prepare<[number], { next_shard_index: number }>('SELECT next_shard_index FROM streams WHERE uid = ?'),
@@ -215,16 +216,12 @@ export class SqliteStore implements Store {
 
   async listShards(uid: number): Promise<ShardState[]> {
     const live = this.liveStream(uid);
-    return this.stmt.shards.all(uid).map((r) => ({
-      index: r.idx,
-      createdMs: r.created_ms,
-      startHash: BigInt(r.start_hash),
-      endHash: BigInt(r.end_hash),
-      ...(r.parent_idx !== null ? { parentIndex: r.parent_idx } : {}),
-      ...(r.adjacent_parent_idx !== null ? { adjacentParentIndex: r.adjacent_parent_idx } : {}),
-      ...(r.closed_ms !== null ? { closedMs: r.closed_ms } : {}),
-      lastCounter: live.byIndex.get(r.idx)?.lastCounter ?? r.last_counter,
-    }));
+    return this.stmt.shards.all(uid).map((r) => toShard(r, live.byIndex.get(r.idx)?.lastCounter));
+  }
+
+  async getShard(uid: number, index: number): Promise<ShardState | undefined> {
+    const row = this.stmt.shard.get(uid, index);
+    return row && toShard(row, this.liveStream(uid).byIndex.get(index)?.lastCounter);
   }
 
   async beginChange(uid: number, status: StreamStatus, change: PendingChange, dueMs: number,
