@@ -113,29 +113,20 @@ export const updateStreamWarmThroughput: Operation = async (input: StreamTarget 
 };
 
 export type RecordDistributionStrategy = 'AUTO' | 'USER_PARTITION_KEY';
-const STRATEGIES: RecordDistributionStrategy[] = ['AUTO', 'USER_PARTITION_KEY'];
 
 /**
- * UpdateStreamRecordDistributionStrategy (not in this server's model yet, so not registered here):
- * AUTO makes PutRecord/PutRecords on an on-demand stream ignore partition keys and explicit hash
- * keys and spread records evenly over the open shards. Takes effect at once, without UPDATING.
+ * UpdateStreamRecordDistributionStrategy: AUTO makes PutRecord/PutRecords on an on-demand stream
+ * ignore partition keys and explicit hash keys and spread records evenly over the open shards.
+ * Takes effect at once, without UPDATING. (The strategy is validated against the model.)
  */
 export const updateStreamRecordDistributionStrategy: Operation = async (
   input: StreamTarget & { RecordDistributionStrategy: RecordDistributionStrategy }, ctx,
 ) => {
-  const strategy = input.RecordDistributionStrategy as unknown;
-  // Checked here too while the model does not check it.
-  if (strategy === undefined || strategy === null) {
-    throw validationError("1 validation error detected: Value null at 'recordDistributionStrategy' failed to satisfy constraint: Member must not be null");
-  }
-  if (!STRATEGIES.includes(strategy as RecordDistributionStrategy)) {
-    throw validationError(`1 validation error detected: Value '${String(strategy)}' at 'recordDistributionStrategy' failed to satisfy constraint: Member must satisfy enum value set: [${STRATEGIES.join(', ')}]`);
-  }
   const stream = await findStream(input, ctx);
   if (stream.mode !== 'ON_DEMAND') {
     throw invalidArgument(`The record distribution strategy can only be set for streams with the ON_DEMAND capacity mode. Stream ${stream.name} under account ${stream.account} uses the PROVISIONED capacity mode.`);
   }
-  const outcome = await ctx.store.updateSettings(stream.uid, { recordDistribution: strategy as RecordDistributionStrategy });
+  const outcome = await ctx.store.updateSettings(stream.uid, { recordDistribution: input.RecordDistributionStrategy });
   if (!outcome.ok) {
     if (outcome.status === undefined) throw notFound(stream);
     throw notActive(stream, outcome.status);

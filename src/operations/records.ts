@@ -21,7 +21,6 @@ export const GET_RECORDS_DEFAULT_LIMIT = 10_000;
 
 interface RecordInput {
   Data: Buffer;
-  /** Optional only for streams with the AUTO record distribution strategy. */
   PartitionKey: string;
   ExplicitHashKey?: string;
 }
@@ -39,12 +38,6 @@ function nextAutoHashKey(): bigint {
 /** Whether the stream spreads records itself, ignoring partition keys and explicit hash keys. */
 function distributesAutomatically(stream: StreamState): boolean {
   return stream.mode === 'ON_DEMAND' && stream.recordDistribution === 'AUTO';
-}
-
-function partitionKeyOf(record: RecordInput, auto: boolean, path: string): string {
-  if (record.PartitionKey !== undefined) return record.PartitionKey;
-  if (auto) return '';
-  throw validationError(`1 validation error detected: Value null at '${path}' failed to satisfy constraint: Member must not be null`);
 }
 
 function hashKeyOf(record: RecordInput, auto = false): bigint {
@@ -90,9 +83,8 @@ interface PutRecordInput extends StreamTarget, RecordInput {
 
 export const putRecord: Operation = async (input: PutRecordInput, ctx) => {
   const stream = await writableStream(input, ctx);
-  const auto = distributesAutomatically(stream);
-  const partitionKey = partitionKeyOf(input, auto, 'partitionKey');
-  const hashKey = hashKeyOf(input, auto);
+  const partitionKey = input.PartitionKey;
+  const hashKey = hashKeyOf(input, distributesAutomatically(stream));
   if (input.SequenceNumberForOrdering !== undefined && !parseSequenceNumber(input.SequenceNumberForOrdering)) {
     throw invalidArgument(`ExclusiveMinimumSequenceNumber ${input.SequenceNumberForOrdering} used in PutRecord on stream ${stream.name} under account ${stream.account} is invalid.`);
   }
@@ -113,7 +105,7 @@ export const putRecords: Operation = async (input: StreamTarget & { Records: Rec
   let total = 0;
   for (let i = 0; i < input.Records.length; i++) {
     const r = input.Records[i]!;
-    const partitionKey = partitionKeyOf(r, auto, `records.${i + 1}.member.partitionKey`);
+    const partitionKey = r.PartitionKey;
     checkRecordSize(r.Data, partitionKey, stream, `records.${i + 1}.member.data`);
     total += r.Data.length + Buffer.byteLength(partitionKey);
     entries[i] = { hashKey: hashKeyOf(r, auto), partitionKey, data: r.Data, encrypted };
