@@ -1,12 +1,12 @@
 // Hash keys: the MD5 of a partition key read as an unsigned 128-bit integer decides the shard.
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 
 export const HASH_KEY_SPACE = 1n << 128n;
 export const MAX_HASH_KEY = HASH_KEY_SPACE - 1n;
 
 export function hashPartitionKey(partitionKey: string): bigint {
-  const digest = createHash('md5').update(partitionKey, 'utf8').digest();
-  return (digest.readBigUInt64BE(0) << 64n) | digest.readBigUInt64BE(8);
+  // One-shot hashing to hex: several times cheaper per key than a Hash object (this runs per record).
+  return BigInt('0x' + hash('md5', partitionKey, 'hex'));
 }
 
 export interface HashRange {

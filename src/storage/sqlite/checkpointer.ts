@@ -1,22 +1,30 @@
 // A worker thread that checkpoints the WAL into the database file on its own connection, so the
 // fsyncs a checkpoint needs never stall the server's event loop (its commits need none).
+//
+// It only ever runs PASSIVE checkpoints, which never take the writer's lock nor reset the log
+// under the writer: a checkpoint that resets the log from this connection would change the WAL
+// header between the server's read and write locks, and SQLite answers that writer SQLITE_BUSY at
+// once, without waiting. Instead, once a pass has copied every frame, the server's next write
+// starts the log over by itself (and journal_size_limit trims the file).
 import { parentPort, workerData } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 
-const { file, intervalMs } = workerData as { file: string; intervalMs: number };
+const { file, intervalMs, restartFrames } = workerData as { file: string; intervalMs: number; restartFrames: number };
 const db = new Database(file, { timeout: 1000 });
 db.pragma('synchronous = NORMAL');
 
-/** WAL frames (pages) beyond which the log is restarted, so the file stays bounded (~64 MiB). */
-const RESTART_FRAMES = 16_384;
+/** Passes per tick: each copies what the writer added during the previous one, so they converge. */
+const MAX_PASSES = 8;
 
 const timer = setInterval(() => {
   try {
-    // PASSIVE never waits for the writer; what it cannot copy now it copies next time.
-    const [state] = db.pragma('wal_checkpoint(PASSIVE)') as { log: number }[];
-    // Under constant writes a passive checkpoint never lets the log start over. Past the bound,
-    // TRUNCATE briefly holds writers back while it copies the little left and empties the log.
-    if (state && state.log > RESTART_FRAMES) db.pragma('wal_checkpoint(TRUNCATE)');
+    let state: { log: number; checkpointed: number } | undefined;
+    for (let pass = 0; pass < MAX_PASSES; pass++) {
+      [state] = db.pragma('wal_checkpoint(PASSIVE)') as { log: number; checkpointed: number }[];
+      if (!state || state.checkpointed >= state.log) break;
+    }
+    // Writes faster than checkpoints for long: ask the server to restart the log on its own connection.
+    if (state && state.log > restartFrames) parentPort!.postMessage('restart');
   } catch {
     // Busy: the next tick tries again.
   }

@@ -15,6 +15,7 @@ import type {
 import { decodePending, encodePending, settingsColumns, toShard, toStream, type ExtraSettings, type ShardRow, type StreamRow } from '../rows.js';
 import { ChannelTable } from './channels.js';
 import { ConsumerTable } from './consumers.js';
+import { encodeChunk, forEachInChunk } from './chunks.js';
 import { COUNTER_BITS, COUNTER_MASK, MIGRATIONS } from './schema.js';
 
 
@@ -39,10 +40,9 @@ interface LiveStream {
 }
 
 const TRIM_BATCH = 2000;
-const INSERT_CHUNK = 50;
-/** Values per row in a records INSERT. */
-const COLUMNS = 5;
 const CHECKPOINT_EVERY_MS = 200;
+/** The WAL's usual bound in 4 KiB pages (64 MiB); the checkpointer asks for a restart at 4 times it. */
+const WAL_LIMIT_FRAMES = 16_384;
 /** Bounds one trimming pass per shard, so the server stays responsive while it catches up. */
 const TRIM_MAX_BATCHES = 50;
 
@@ -71,7 +71,7 @@ export class SqliteStore implements Store {
       this.lock = lockDataDir(options.dataDir);
       file = join(options.dataDir, 'sluice.db');
     }
-    this.db = new Database(file, { timeout: 1000 });
+    this.db = new Database(file, { timeout: 5000 });
     this.db.pragma('journal_mode = WAL');
     // WAL with synchronous=NORMAL: a committed write is in the OS before we answer, so it survives
     // the process being killed; an fsync per commit would only add power-loss safety. Checkpoints
@@ -85,9 +85,16 @@ export class SqliteStore implements Store {
     this.consumers = new ConsumerTable(this.db);
     if (options.dataDir) {
       this.db.pragma('wal_autocheckpoint = 0');
+      // When a checkpoint has copied the whole log, the next commit starts it over and cuts the file to this.
+      this.db.pragma(`journal_size_limit = ${WAL_LIMIT_FRAMES * 4096}`);
       this.checkpointer = new Worker(new URL('./checkpointer.js', import.meta.url), {
-        workerData: { file, intervalMs: CHECKPOINT_EVERY_MS },
+        workerData: { file, intervalMs: CHECKPOINT_EVERY_MS, restartFrames: WAL_LIMIT_FRAMES * 4 },
         resourceLimits: { maxOldGenerationSizeMb: 16, maxYoungGenerationSizeMb: 4 },
+      });
+      // The checkpointer could not catch up with the writes: copy the rest and restart the log here,
+      // on the writer's own connection, holding writes back for that long.
+      this.checkpointer.on('message', (message: string) => {
+        if (message === 'restart' && this.db.open) this.db.pragma('wal_checkpoint(RESTART)');
       });
       this.checkpointer.unref();
     }
@@ -97,7 +104,9 @@ export class SqliteStore implements Store {
     const version = this.db.pragma('user_version', { simple: true }) as number;
     for (let v = version; v < MIGRATIONS.length; v++) {
       this.db.transaction(() => {
-        this.db.exec(MIGRATIONS[v]!);
+        const migration = MIGRATIONS[v]!;
+        if (typeof migration === 'string') this.db.exec(migration);
+        else migration(this.db);
         this.db.pragma(`user_version = ${v + 1}`);
       })();
     }
@@ -153,20 +162,24 @@ export class SqliteStore implements Store {
       putTag: db.prepare('INSERT INTO tags (stream_uid, key, value) VALUES (?, ?, ?) ON CONFLICT (stream_uid, key) DO UPDATE SET value = excluded.value'),
       removeTag: db.prepare('DELETE FROM tags WHERE stream_uid = ? AND key = ?'),
       setLastCounter: db.prepare('UPDATE shards SET last_counter = ? WHERE uid = ?'),
-      readRange: db.prepare<[bigint, bigint, number, number], StoredRecordRow>(
-        `SELECT key & ${COUNTER_MASK} AS counter, arrival_ms, partition_key, data, encrypted FROM records
-         WHERE key >= ? AND key <= ? AND arrival_ms >= ? ORDER BY key LIMIT ?`),
+      insertChunk: db.prepare('INSERT INTO chunks (key, last_counter, arrival_ms, encrypted, body) VALUES (?, ?, ?, ?, ?)'),
+      // The chunk holding a counter starts at or before it: the last chunk key up to it, if any.
+      chunkStart: db.prepare<[bigint, bigint], { key: number | bigint | null }>(
+        'SELECT max(key) AS key FROM chunks WHERE key >= ? AND key <= ?'),
+      readChunks: db.prepare<[number | bigint, bigint, number], ChunkRow>(
+        `SELECT key & ${COUNTER_MASK} AS first, last_counter, arrival_ms, encrypted, body FROM chunks
+         WHERE key >= ? AND key <= ? AND arrival_ms >= ? ORDER BY key`),
       firstAtTime: db.prepare<[bigint, bigint, number], { counter: number }>(
-        `SELECT key & ${COUNTER_MASK} AS counter FROM records WHERE key >= ? AND key <= ? AND arrival_ms >= ? ORDER BY key LIMIT 1`),
+        `SELECT key & ${COUNTER_MASK} AS counter FROM chunks WHERE key >= ? AND key <= ? AND arrival_ms >= ? ORDER BY key LIMIT 1`),
       lastArrival: db.prepare<[bigint, bigint], { arrival_ms: number }>(
-        'SELECT arrival_ms FROM records WHERE key >= ? AND key <= ? ORDER BY key DESC LIMIT 1'),
+        'SELECT arrival_ms FROM chunks WHERE key >= ? AND key <= ? ORDER BY key DESC LIMIT 1'),
       oldest: db.prepare<[bigint, bigint], { arrival_ms: number }>(
-        'SELECT arrival_ms FROM records WHERE key >= ? AND key <= ? ORDER BY key LIMIT 1'),
+        'SELECT arrival_ms FROM chunks WHERE key >= ? AND key <= ? ORDER BY key LIMIT 1'),
       expiredPrefix: db.prepare<[bigint, bigint, number, number], { n: number; last: bigint }>(
         `SELECT count(*) AS n, max(key) AS last FROM
-           (SELECT key, arrival_ms FROM records WHERE key >= ? AND key <= ? ORDER BY key LIMIT ?)
+           (SELECT key, arrival_ms FROM chunks WHERE key >= ? AND key <= ? ORDER BY key LIMIT ?)
          WHERE arrival_ms < ?`).safeIntegers(true),
-      deleteRange: db.prepare('DELETE FROM records WHERE key >= ? AND key <= ?'),
+      deleteRange: db.prepare('DELETE FROM chunks WHERE key >= ? AND key <= ?'),
       allStreams: db.prepare<[], StreamRow>('SELECT * FROM streams'),
     };
   }
@@ -429,68 +442,67 @@ export class SqliteStore implements Store {
 
   async putRecords(uid: number, records: RecordEntry[], nowMs: number): Promise<PutOutcome[]> {
     const live = this.liveStream(uid);
-    const before = new Map<LiveShard, [number, number]>();
     const outcomes: PutOutcome[] = new Array(records.length);
-    // Rows go in with multi-row INSERTs: one statement per INSERT_CHUNK records, not per record.
-    const params: unknown[] = [];
-    try {
-      this.atomically(() => {
-        for (let i = 0; i < records.length; i++) {
-          const record = records[i]!;
-          const shard = route(live.open, record.hashKey);
-          if (!before.has(shard)) before.set(shard, [shard.lastCounter, shard.lastArrivalMs]);
-          const counter = ++shard.lastCounter;
-          // Arrival times never go backwards within a shard, so AT_TIMESTAMP and trimming can rely on order.
-          if (nowMs > shard.lastArrivalMs) shard.lastArrivalMs = nowMs;
-          params.push(recordKey(shard.uid, counter), shard.lastArrivalMs, record.partitionKey, record.data, record.encrypted ? 1 : 0);
-          if (params.length === INSERT_CHUNK * COLUMNS) {
-            this.insertMany(INSERT_CHUNK).run(params);
-            params.length = 0;
-          }
-          outcomes[i] = { shardIndex: shard.index, shardCreatedMs: shard.createdMs, counter };
-        }
-        if (params.length > 0) this.insertMany(params.length / COLUMNS).run(params);
-        for (const shard of before.keys()) this.stmt.setLastCounter.run(shard.lastCounter, shard.uid);
-      });
-    } catch (err) {
-      for (const [shard, [counter, arrival]] of before) {
-        shard.lastCounter = counter;
-        shard.lastArrivalMs = arrival;
+    // Counters are taken in request order, so each shard's records here are consecutive: they go
+    // in as one chunk per shard (a new one where the encryption flag changes).
+    const runs = new Map<LiveShard, PendingChunk[]>();
+    for (let i = 0; i < records.length; i++) {
+      const record = records[i]!;
+      const shard = route(live.open, record.hashKey);
+      let shardRuns = runs.get(shard);
+      if (!shardRuns) runs.set(shard, (shardRuns = []));
+      const encrypted = record.encrypted === true;
+      let run = shardRuns[shardRuns.length - 1];
+      if (!run || run.encrypted !== encrypted) {
+        run = { first: run ? run.first + run.records.length : shard.lastCounter + 1, encrypted, records: [] };
+        shardRuns.push(run);
       }
-      throw err;
+      outcomes[i] = { shardIndex: shard.index, shardCreatedMs: shard.createdMs, counter: run.first + run.records.length };
+      run.records.push(record);
+    }
+    // Arrival times never go backwards within a shard, so AT_TIMESTAMP and trimming can rely on order.
+    this.atomically(() => {
+      for (const [shard, shardRuns] of runs) {
+        const arrival = Math.max(nowMs, shard.lastArrivalMs);
+        for (const run of shardRuns) {
+          this.stmt.insertChunk.run(recordKey(shard.uid, run.first), lastOf(run), arrival, run.encrypted ? 1 : 0, encodeChunk(run.records));
+        }
+        this.stmt.setLastCounter.run(lastOf(shardRuns[shardRuns.length - 1]!), shard.uid);
+      }
+    });
+    // Committed: only now does the in-memory state move on.
+    for (const [shard, shardRuns] of runs) {
+      shard.lastCounter = lastOf(shardRuns[shardRuns.length - 1]!);
+      shard.lastArrivalMs = Math.max(nowMs, shard.lastArrivalMs);
     }
     return outcomes;
-  }
-
-
-  private readonly inserts = new Map<number, Database.Statement>();
-  /** A prepared INSERT of `rows` records (kept per size; at most INSERT_CHUNK of them). */
-  private insertMany(rows: number): Database.Statement {
-    let stmt = this.inserts.get(rows);
-    if (!stmt) {
-      stmt = this.db.prepare(`INSERT INTO records (key, arrival_ms, partition_key, data, encrypted) VALUES ${'(?, ?, ?, ?, ?), '.repeat(rows - 1)}(?, ?, ?, ?, ?)`);
-      this.inserts.set(rows, stmt);
-    }
-    return stmt;
   }
 
   async readRecords(uid: number, shardIndex: number, req: ReadRequest): Promise<ReadResult> {
     const shard = this.liveStream(uid).byIndex.get(shardIndex);
     if (!shard) return { records: [] };
     const [lo, hi] = keyRange(shard.uid);
-    const from = lo | BigInt(Math.max(0, req.fromCounter));
+    const from = Math.max(0, req.fromCounter);
+    const start = this.stmt.chunkStart.get(lo, lo | BigInt(from))?.key ?? (lo | BigInt(from));
     const records: StoredRecord[] = [];
     let bytes = 0;
     let nextArrivalMs: number | undefined;
-    // Iterate rather than fetch all: with large records the byte cap ends the read long before the limit.
-    for (const row of this.stmt.readRange.iterate(from, hi, req.minArrivalMs, req.limit + 1)) {
-      const size = row.data.length + Buffer.byteLength(row.partition_key);
-      if (records.length === req.limit || (records.length > 0 && bytes + size > req.maxBytes)) {
-        nextArrivalMs = row.arrival_ms;
-        break;
-      }
-      bytes += size;
-      records.push({ counter: row.counter, arrivalMs: row.arrival_ms, partitionKey: row.partition_key, data: row.data, encrypted: row.encrypted === 1 });
+    // Iterate rather than fetch all: the limit or the byte cap usually ends the read after a few chunks.
+    for (const chunk of this.stmt.readChunks.iterate(start, hi, req.minArrivalMs)) {
+      if (chunk.last_counter < from) continue;
+      const arrivalMs = chunk.arrival_ms;
+      const encrypted = chunk.encrypted === 1;
+      forEachInChunk(chunk.body, from - chunk.first, (position, partitionKey, data) => {
+        const size = data.length + Buffer.byteLength(partitionKey);
+        if (records.length === req.limit || (records.length > 0 && bytes + size > req.maxBytes)) {
+          nextArrivalMs = arrivalMs;
+          return false;
+        }
+        bytes += size;
+        records.push({ counter: chunk.first + position, arrivalMs, partitionKey, data, encrypted });
+        return true;
+      });
+      if (nextArrivalMs !== undefined) break;
     }
     return nextArrivalMs === undefined ? { records } : { records, nextArrivalMs };
   }
@@ -528,7 +540,7 @@ export class SqliteStore implements Store {
 
   async close(): Promise<void> {
     if (this.checkpointer) {
-      const stopped = new Promise((resolve) => this.checkpointer!.once('message', resolve));
+      const stopped = new Promise((resolve) => this.checkpointer!.on('message', (m) => m === 'stopped' && resolve(m)));
       this.checkpointer.postMessage('stop');
       await Promise.race([stopped, new Promise((resolve) => setTimeout(resolve, 2000))]);
       await this.checkpointer.terminate();
@@ -539,12 +551,19 @@ export class SqliteStore implements Store {
   }
 }
 
-interface StoredRecordRow {
-  counter: number;
+interface ChunkRow {
+  first: number;
+  last_counter: number;
   arrival_ms: number;
-  partition_key: string;
-  data: Buffer;
   encrypted: number;
+  body: Buffer;
+}
+
+/** Records of one write bound for one shard, before they are stored as a chunk. */
+interface PendingChunk {
+  first: number;
+  encrypted: boolean;
+  records: RecordEntry[];
 }
 
 const SAFE_SHARD_UIDS = 2 ** (53 - Number(COUNTER_BITS));
@@ -594,3 +613,5 @@ function route(open: LiveShard[], hash: bigint): LiveShard {
 
 
 
+
+const lastOf = (run: PendingChunk): number => run.first + run.records.length - 1;

@@ -1,13 +1,18 @@
 // The embedded engine's schema, as versioned migrations applied in order (PRAGMA user_version).
 //
-// Records live in one table keyed by a single integer: the shard's uid in the high bits and the
-// shard's counter in the low 40 bits. A shard's records are therefore one contiguous, ordered
-// range of the table's own B-tree: reads are range scans and trimming is a range delete.
+// Records live in chunks (chunks.ts): one row per write per shard, keyed by a single integer, the
+// shard's uid in the high bits and the chunk's first counter in the low 40 bits. A shard's records
+// are therefore one contiguous, ordered range of the table's own B-tree: reads are range scans
+// and trimming is a range delete.
+import type Database from 'better-sqlite3';
+import { encodeChunk, type ChunkInput } from './chunks.js';
 
 export const COUNTER_BITS = 40n;
 export const COUNTER_MASK = (1n << COUNTER_BITS) - 1n;
 
-export const MIGRATIONS: string[] = [
+export type Migration = string | ((db: Database.Database) => void);
+
+export const MIGRATIONS: Migration[] = [
   `
   CREATE TABLE meta (key TEXT PRIMARY KEY, value BLOB NOT NULL);
   CREATE TABLE streams (
@@ -99,4 +104,37 @@ export const MIGRATIONS: string[] = [
   ) WITHOUT ROWID;
   CREATE INDEX consumers_pending ON consumers (pending_due_ms) WHERE pending_due_ms IS NOT NULL;
   `,
+  // Records move from a row each to chunks; a run of records of one shard with one arrival time
+  // becomes one chunk.
+  (db) => {
+    db.exec(`
+      CREATE TABLE chunks (
+        key INTEGER PRIMARY KEY,
+        last_counter INTEGER NOT NULL,
+        arrival_ms INTEGER NOT NULL,
+        encrypted INTEGER NOT NULL,
+        body BLOB NOT NULL
+      );
+    `);
+    const insert = db.prepare('INSERT INTO chunks (key, last_counter, arrival_ms, encrypted, body) VALUES (?, ?, ?, ?, ?)');
+    // A run: records of one shard with consecutive keys, one arrival time and one encryption flag.
+    let run: { key: bigint; lastKey: bigint; arrival: bigint; encrypted: bigint; records: ChunkInput[] } | undefined;
+    const flush = () => {
+      if (run) insert.run(run.key, run.lastKey & COUNTER_MASK, run.arrival, run.encrypted, encodeChunk(run.records));
+      run = undefined;
+    };
+    const rows = db.prepare('SELECT key, arrival_ms, partition_key, data, encrypted FROM records ORDER BY key').safeIntegers(true);
+    for (const row of rows.iterate() as Iterable<{ key: bigint; arrival_ms: bigint; partition_key: string; data: Buffer; encrypted: bigint }>) {
+      const sameShard = run !== undefined && row.key >> COUNTER_BITS === run.key >> COUNTER_BITS;
+      if (!(sameShard && row.key === run!.lastKey + 1n && row.arrival_ms === run!.arrival &&
+        row.encrypted === run!.encrypted && run!.records.length < 500)) {
+        flush();
+        run = { key: row.key, lastKey: row.key, arrival: row.arrival_ms, encrypted: row.encrypted, records: [] };
+      }
+      run!.lastKey = row.key;
+      run!.records.push({ partitionKey: row.partition_key, data: row.data });
+    }
+    flush();
+    db.exec('DROP TABLE records');
+  },
 ];

@@ -1,0 +1,52 @@
+// Record chunks: the records one write puts into one shard, stored as one row. A PutRecords of 500
+// records over 8 shards is then 8 row inserts instead of 500, and a GetRecords of 10,000 records
+// reads a few hundred rows. Records in a chunk have consecutive counters and one arrival time,
+// so sequence lookups, AT_TIMESTAMP and retention stay exact at the chunk's granularity.
+//
+// Body layout, per record in counter order:
+//   u16 LE partition key length in bytes | partition key (UTF-8) | u32 LE data length | data
+
+/** A record as it goes into a chunk. */
+export interface ChunkInput {
+  partitionKey: string;
+  data: Buffer;
+}
+
+/** One chunk's body for `records`, in order. */
+export function encodeChunk(records: ChunkInput[]): Buffer {
+  let size = 0;
+  const keyBytes = new Array<number>(records.length);
+  for (let i = 0; i < records.length; i++) {
+    const r = records[i]!;
+    keyBytes[i] = Buffer.byteLength(r.partitionKey, 'utf8');
+    size += 6 + keyBytes[i]! + r.data.length;
+  }
+  const body = Buffer.allocUnsafe(size);
+  let at = 0;
+  for (let i = 0; i < records.length; i++) {
+    const r = records[i]!;
+    at = body.writeUInt16LE(keyBytes[i]!, at);
+    at += body.write(r.partitionKey, at, 'utf8');
+    at = body.writeUInt32LE(r.data.length, at);
+    at += r.data.copy(body, at);
+  }
+  return body;
+}
+
+/**
+ * Calls `visit` for each record of a chunk body from position `first` on (the ones before are
+ * skipped unread); data is a view into the body, not a copy. Stops when `visit` returns false.
+ */
+export function forEachInChunk(body: Buffer, first: number,
+  visit: (position: number, partitionKey: string, data: Buffer) => boolean): void {
+  let at = 0;
+  for (let position = 0; at < body.length; position++) {
+    const keyLength = body.readUInt16LE(at);
+    const keyAt = at + 2;
+    const dataLength = body.readUInt32LE(keyAt + keyLength);
+    const dataAt = keyAt + keyLength + 4;
+    at = dataAt + dataLength;
+    if (position < first) continue;
+    if (!visit(position, body.toString('utf8', keyAt, keyAt + keyLength), body.subarray(dataAt, at))) return;
+  }
+}
