@@ -6,7 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import {
   CreateStreamCommand, DescribeStreamCommand, GetRecordsCommand, GetShardIteratorCommand, PutRecordCommand, PutRecordsCommand,
 } from '@aws-sdk/client-kinesis';
-import { ACCOUNT, rawRequest, readAllInOrder, rejectsWith, startServer } from './helpers.mjs';
+import { ACCOUNT, rawRequest, readAllInOrder, rejectsWith, startServer, waitFor } from './helpers.mjs';
 
 const MiB = 1024 * 1024;
 
@@ -340,4 +340,44 @@ describe('PutRecord and PutRecords', () => {
       many.Records.forEach((r, i) => assert.equal(Buffer.from(stored.get(r.SequenceNumber).Data).toString(), `r${i}`));
     });
   }
+});
+
+describe('GetRecords in JSON', () => {
+  let server;
+  let client;
+  before(async () => {
+    server = await startServer();
+    client = server.client();
+  });
+  after(async () => { await server.stop(); server.cleanup(); });
+
+  it('returns partition keys and data exactly, whatever characters and bytes they hold', async () => {
+    await client.send(new CreateStreamCommand({ StreamName: 'chars', ShardCount: 1 }));
+    await waitFor(async () => (await client.send(new DescribeStreamCommand({ StreamName: 'chars' }))).StreamDescription.StreamStatus === 'ACTIVE');
+    const keys = ['plain', 'quote"d', 'back\\slash', 'line\nbreak', 'tab\t', '\u0001ctl', '\u2028sep', 'ü', '日本語', '\u{1F600}', '\ud800lone', '</script>'];
+    const data = keys.map((_, i) => Buffer.from(Array.from({ length: i * 37 }, (_, j) => (j * 7 + i) & 0xff)));
+    const put = await client.send(new PutRecordsCommand({ StreamName: 'chars', Records: keys.map((k, i) => ({ PartitionKey: k, Data: data[i] })) }));
+    assert.equal(put.FailedRecordCount, 0);
+    const { ShardIterator } = await client.send(new GetShardIteratorCommand({ StreamName: 'chars', ShardId: 'shardId-000000000000', ShardIteratorType: 'TRIM_HORIZON' }));
+    // Raw HTTP/1.1: the body is JSON that any parser reads to the same values.
+    const raw = await rawRequest(server.endpoint, { target: 'GetRecords', body: { ShardIterator } });
+    assert.equal(raw.status, 200);
+    assert.ok(raw.json, 'the body parses as JSON');
+    assert.equal(raw.json.Records.length, keys.length);
+    raw.json.Records.forEach((r, i) => {
+      assert.equal(r.PartitionKey, keys[i].replace('\ud800', '\ufffd'));
+      assert.deepEqual(Buffer.from(r.Data, 'base64'), data[i]);
+      assert.equal(typeof r.ApproximateArrivalTimestamp, 'number');
+      assert.match(r.SequenceNumber, /^\d{56}$/);
+      assert.equal(r.SequenceNumber, put.Records[i].SequenceNumber);
+    });
+    assert.equal(typeof raw.json.NextShardIterator, 'string');
+    assert.equal(raw.json.MillisBehindLatest, 0);
+    // And the SDK (HTTP/2) reads the same.
+    const sdk = await client.send(new GetRecordsCommand({ ShardIterator }));
+    sdk.Records.forEach((r, i) => {
+      assert.equal(r.PartitionKey, keys[i].replace('\ud800', '\ufffd'));
+      assert.deepEqual(Buffer.from(r.Data), data[i]);
+    });
+  });
 });

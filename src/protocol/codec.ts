@@ -3,6 +3,7 @@
 // and timestamps are Blob/Timestamp values (see core/values.ts).
 import { addExtension, Decoder, Encoder, Tag } from 'cbor-x';
 import { Blob, Timestamp } from '../core/values.js';
+import { encodeRecordsPage, isRecordsPage } from './json-records.js';
 import { TaggedTime } from './validate.js';
 
 export type Codec = 'json' | 'cbor';
@@ -39,7 +40,12 @@ export function decodeBody(codec: Codec, body: Buffer): unknown {
 }
 
 export function encodeBody(codec: Codec, value: object): Buffer {
-  if (codec === 'json') return Buffer.from(JSON.stringify(value), 'utf8');
+  if (codec === 'json') {
+    if (isRecordsPage(value)) return encodeRecordsPage(value);
+    const text = JSON.stringify(value);
+    // Most answers are ASCII, which latin1 copies as it is, without UTF-8 encoding's slower path.
+    return Buffer.from(text, Buffer.byteLength(text, 'utf8') === text.length ? 'latin1' : 'utf8');
+  }
   return cborEncoder.encode(forCbor(value));
 }
 
