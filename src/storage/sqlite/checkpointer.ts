@@ -9,12 +9,14 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 
-const { file, intervalMs, restartFrames } = workerData as { file: string; intervalMs: number; restartFrames: number };
+const { file, intervalMs, limitFrames } = workerData as { file: string; intervalMs: number; limitFrames: number };
 const db = new Database(file, { timeout: 1000 });
 db.pragma('synchronous = NORMAL');
 
 /** Passes per tick: each copies what the writer added during the previous one, so they converge. */
 const MAX_PASSES = 8;
+/** Frames left that the server copies itself in a moment, between two of its writes. */
+const CATCH_UP_FRAMES = 2048;
 
 const timer = setInterval(() => {
   try {
@@ -23,8 +25,13 @@ const timer = setInterval(() => {
       [state] = db.pragma('wal_checkpoint(PASSIVE)') as { log: number; checkpointed: number }[];
       if (!state || state.checkpointed >= state.log) break;
     }
-    // Writes faster than checkpoints for long: ask the server to restart the log on its own connection.
-    if (state && state.log > restartFrames) parentPort!.postMessage('restart');
+    if (!state || state.log <= limitFrames) return;
+    // Under steady writes the log never ends up wholly copied between two commits, so it would
+    // never start over. Past its bound, the server copies the last few frames on its own
+    // connection (no fsync to wait for: that was done here) and its next commit restarts the log.
+    // Should the writes outrun the checkpoints for long, it does all of it, holding writes back.
+    if (state.log - state.checkpointed <= CATCH_UP_FRAMES) parentPort!.postMessage('catch-up');
+    else if (state.log > limitFrames * 4) parentPort!.postMessage('restart');
   } catch {
     // Busy: the next tick tries again.
   }

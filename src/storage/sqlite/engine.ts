@@ -41,8 +41,13 @@ interface LiveStream {
 
 const TRIM_BATCH = 2000;
 const CHECKPOINT_EVERY_MS = 200;
-/** The WAL's usual bound in 4 KiB pages (64 MiB); the checkpointer asks for a restart at 4 times it. */
-const WAL_LIMIT_FRAMES = 16_384;
+/**
+ * The WAL's bound in 4 KiB pages (256 MiB), past which the server stalls briefly to let it start
+ * over (see checkpointer.ts); below it, it starts over whenever writes pause for a moment.
+ */
+const WAL_LIMIT_FRAMES = 65_536;
+/** What is kept of the WAL file when it starts over. */
+const WAL_KEEP_BYTES = 64 * 1024 * 1024;
 /** Bounds one trimming pass per shard, so the server stays responsive while it catches up. */
 const TRIM_MAX_BATCHES = 50;
 
@@ -86,15 +91,20 @@ export class SqliteStore implements Store {
     if (options.dataDir) {
       this.db.pragma('wal_autocheckpoint = 0');
       // When a checkpoint has copied the whole log, the next commit starts it over and cuts the file to this.
-      this.db.pragma(`journal_size_limit = ${WAL_LIMIT_FRAMES * 4096}`);
+      this.db.pragma(`journal_size_limit = ${WAL_KEEP_BYTES}`);
       this.checkpointer = new Worker(new URL('./checkpointer.js', import.meta.url), {
-        workerData: { file, intervalMs: CHECKPOINT_EVERY_MS, restartFrames: WAL_LIMIT_FRAMES * 4 },
+        workerData: { file, intervalMs: CHECKPOINT_EVERY_MS, limitFrames: WAL_LIMIT_FRAMES },
         resourceLimits: { maxOldGenerationSizeMb: 16, maxYoungGenerationSizeMb: 4 },
       });
-      // The checkpointer could not catch up with the writes: copy the rest and restart the log here,
-      // on the writer's own connection, holding writes back for that long.
+      // The checkpointer's asks (see checkpointer.ts), run between two writes of this connection.
       this.checkpointer.on('message', (message: string) => {
-        if (message === 'restart' && this.db.open) this.db.pragma('wal_checkpoint(RESTART)');
+        if (!this.db.open) return;
+        try {
+          if (message === 'catch-up') this.db.pragma('wal_checkpoint(PASSIVE)');
+          else if (message === 'restart') this.db.pragma('wal_checkpoint(RESTART)');
+        } catch {
+          // Busy with a checkpoint of its own: the checkpointer asks again.
+        }
       });
       this.checkpointer.unref();
     }
