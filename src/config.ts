@@ -1,4 +1,5 @@
 // Server configuration: every setting has a flag and an environment variable (see cli.ts).
+import { availableParallelism } from 'node:os';
 
 export interface SluiceConfig {
   host: string;
@@ -22,6 +23,8 @@ export interface SluiceConfig {
   logLevel: string;
   /** Exposes POST /_sluice/clock so tests can move the server's clock forward. */
   testClock: boolean;
+  /** Threads that decode large request bodies (PutRecords); 0 decodes everything on the event loop. */
+  decodeThreads: number;
 
   // Enhanced fan-out: how long a registered consumer stays CREATING, a deregistered one DELETING.
   registerConsumerMs: number;
@@ -47,6 +50,8 @@ export const DEFAULT_CONFIG: SluiceConfig = {
   shardLimit: 500,
   logLevel: 'info',
   testClock: false,
+  // One per core beside the event loop's, at least one, at most four.
+  decodeThreads: Math.max(1, Math.min(4, availableParallelism() - 1)),
   // Enhanced fan-out consumer lifecycle delays.
   registerConsumerMs: 500,
   deregisterConsumerMs: 500,

@@ -8,6 +8,7 @@ import { DEFAULT_CONFIG, type SluiceConfig } from './config.js';
 import type { Services } from './operations/index.js';
 import { LocalRecordNotifier, type RecordNotifier } from './operations/record-notifier.js';
 import { SubscriptionRegistry } from './operations/subscriptions.js';
+import { DecodePool } from './protocol/decode-pool.js';
 import { FrontDoor, type Extension, type Reply } from './server/front-door.js';
 import { listen } from './server/listener.js';
 import { Maintenance } from './server/maintenance.js';
@@ -68,7 +69,8 @@ export async function startSluice(options: Partial<SluiceConfig> = {}): Promise<
   };
   const extensions: Extension[] = [];
   if (config.testClock) extensions.push(testClock(clock, maintenance, notifier));
-  const frontDoor = new FrontDoor(services, log, extensions);
+  const decoder = new DecodePool(config.decodeThreads);
+  const frontDoor = new FrontDoor(services, decoder, log, extensions);
   // Changes that fell due while the server was down complete before the first request.
   await maintenance.settle();
   const listener = await listen(frontDoor, config.host, config.port, log);
@@ -82,6 +84,7 @@ export async function startSluice(options: Partial<SluiceConfig> = {}): Promise<
       }, log);
     } catch (err) {
       await listener.close();
+      await decoder.close();
       await stopNotifier();
       await store.close();
       throw err;
@@ -96,6 +99,7 @@ export async function startSluice(options: Partial<SluiceConfig> = {}): Promise<
     ...(tls?.generatedCertFile ? { tlsCertFile: tls.generatedCertFile } : {}),
     async close() {
       await Promise.all([listener.close(), tls?.close()]);
+      await decoder.close();
       await maintenance.stop();
       await stopNotifier();
       await store.close();

@@ -251,6 +251,78 @@ describe('durability', () => {
     }
   });
 
+  it('sequence numbers keep rising after every record of a shard aged out and the server restarted', async () => {
+    const server = await startServer();
+    let next;
+    try {
+      const client = server.client();
+      await client.send(new CreateStreamCommand({ StreamName: 'aged', ShardCount: 1 }));
+      await waitStatus(client, 'aged', 'ACTIVE');
+      let last;
+      for (let i = 0; i < 3; i++) {
+        last = (await client.send(new PutRecordCommand({ StreamName: 'aged', PartitionKey: `k${i}`, Data: Buffer.from('old') }))).SequenceNumber;
+      }
+      await server.advanceClock(25 * 3_600_000); // every record is past retention and trimmed
+      assert.deepEqual(await readShard(server.endpoint, 'aged', 'shardId-000000000000'), []);
+      await server.stop();
+      next = await startServer({ dataDir: server.dataDir, database: server.database });
+      const fresh = await next.client().send(new PutRecordCommand({ StreamName: 'aged', PartitionKey: 'k', Data: Buffer.from('new') }));
+      assert.ok(BigInt(fresh.SequenceNumber) > BigInt(last), `${fresh.SequenceNumber} follows ${last}`);
+    } finally {
+      await server.stop();
+      await next?.stop();
+      server.cleanup();
+      await next?.cleanup();
+    }
+  });
+
+  it('a data directory written with one row per record is migrated to chunks, every record kept', { skip: sqliteOnly('writes the SQLite file of an older version') }, async () => {
+    const { MIGRATIONS } = await import('../dist/storage/sqlite/schema.js');
+    const dir = tempDir();
+    // The schema as versions before chunks left it, with records written the way they wrote them.
+    const db = new Database(join(dir, 'sluice.db'));
+    db.pragma('journal_mode = WAL');
+    for (let v = 0; v < 4; v++) db.exec(MIGRATIONS[v]);
+    db.pragma('user_version = 4');
+    const created = Date.now() - 60_000;
+    db.prepare(`INSERT INTO streams (account, region, name, status, created_ms, retention_hours, mode, max_record_kib, next_shard_index)
+      VALUES ('000000000000', 'us-east-1', 'legacy', 'ACTIVE', ?, 24, 'PROVISIONED', 1024, 2)`).run(created);
+    const max = (1n << 128n) - 1n;
+    db.prepare(`INSERT INTO shards (uid, stream_uid, idx, created_ms, start_hash, end_hash, last_counter) VALUES (1, 1, 0, ?, '0', ?, 5)`).run(created, String(max / 2n));
+    db.prepare(`INSERT INTO shards (uid, stream_uid, idx, created_ms, start_hash, end_hash, last_counter) VALUES (2, 1, 1, ?, ?, ?, 2)`).run(created, String(max / 2n + 1n), String(max));
+    const insert = db.prepare('INSERT INTO records (key, arrival_ms, partition_key, data, encrypted) VALUES (?, ?, ?, ?, ?)');
+    const key = (shardUid, counter) => (BigInt(shardUid) << 40n) | BigInt(counter);
+    // Shard 0: two records of one write, one later, two more (one encrypted); shard 1: two.
+    const rows = [[1, 1, created + 1000, 'a'], [1, 2, created + 1000, 'b'], [1, 3, created + 2000, 'c'], [1, 4, created + 3000, 'd'], [1, 5, created + 3000, 'e', 1],
+      [2, 1, created + 1000, 'x'], [2, 2, created + 1000, 'y']];
+    for (const [shard, counter, arrival, text, encrypted = 0] of rows) insert.run(key(shard, counter), arrival, `pk-${text}`, Buffer.from(text), encrypted);
+    db.close();
+    const server = await startServer({ dataDir: dir });
+    try {
+      const shard0 = await readShard(server.endpoint, 'legacy', 'shardId-000000000000');
+      assert.deepEqual(shard0.map((r) => Buffer.from(r.Data, 'base64').toString()), ['a', 'b', 'c', 'd', 'e']);
+      assert.deepEqual(shard0.map((r) => r.PartitionKey), ['pk-a', 'pk-b', 'pk-c', 'pk-d', 'pk-e']);
+      assert.deepEqual(shard0.map((r) => r.EncryptionType), [undefined, undefined, undefined, undefined, 'KMS']);
+      assert.deepEqual(shard0.map((r) => r.ApproximateArrivalTimestamp * 1000), rows.slice(0, 5).map((r) => r[2]));
+      assert.deepEqual(shard0.map((r) => BigInt(r.SequenceNumber) % (1n << 32n)), [1n, 2n, 3n, 4n, 5n]);
+      const shard1 = await readShard(server.endpoint, 'legacy', 'shardId-000000000001');
+      assert.deepEqual(shard1.map((r) => Buffer.from(r.Data, 'base64').toString()), ['x', 'y']);
+      // Reading from the middle of a migrated chunk starts at the right record.
+      const at = await rawRequest(server.endpoint, { target: 'GetShardIterator', body: { StreamName: 'legacy', ShardId: 'shardId-000000000000', ShardIteratorType: 'AT_SEQUENCE_NUMBER', StartingSequenceNumber: shard0[1].SequenceNumber } });
+      const page = await rawRequest(server.endpoint, { target: 'GetRecords', body: { ShardIterator: at.json.ShardIterator } });
+      assert.deepEqual(page.json.Records.map((r) => r.PartitionKey), ['pk-b', 'pk-c', 'pk-d', 'pk-e']);
+      const check = new Database(join(dir, 'sluice.db'), { readonly: true });
+      const tables = check.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name IN ('records', 'chunks')").all().map((t) => t.name);
+      const chunks = check.prepare('SELECT count(*) AS n FROM chunks').get().n;
+      check.close();
+      assert.deepEqual(tables, ['chunks']);
+      assert.equal(chunks, 5, 'a chunk per run of one shard, one arrival time and one encryption flag');
+    } finally {
+      await server.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('--in-memory keeps nothing across restarts and writes nothing to disk', { skip: sqliteOnly('reads or locks the SQLite files') }, async () => {
     let server = await startServer({ inMemory: true });
     try {

@@ -108,16 +108,23 @@ export async function listen(frontDoor: FrontDoor, host: string, port: number, l
   };
 }
 
-async function readBody(req: AnyRequest): Promise<Buffer | undefined> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    // Past the limit, keep draining so the connection stays in step, but keep nothing.
-    if (size <= MAX_BODY_BYTES) chunks.push(chunk);
-  }
-  if (size > MAX_BODY_BYTES) return undefined;
-  return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size);
+/** The whole request body; undefined past MAX_BODY_BYTES (the rest is read and dropped). */
+function readBody(req: AnyRequest): Promise<Buffer | undefined> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      // Past the limit, keep draining so the connection stays in step, but keep nothing.
+      if (size <= MAX_BODY_BYTES) chunks.push(chunk);
+    });
+    req.once('end', () => {
+      if (size > MAX_BODY_BYTES) resolve(undefined);
+      else resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size));
+    });
+    req.once('error', reject);
+    req.once('close', () => reject(new Error('request closed before its end')));
+  });
 }
 
 async function serve(frontDoor: FrontDoor, req: AnyRequest, res: AnyResponse, log: Logger): Promise<void> {

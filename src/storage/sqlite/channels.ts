@@ -63,7 +63,7 @@ export class ChannelTable {
       this.stmt.insert.run(c.id, c.account, c.region, c.name, c.status, c.createdMs, c.destination,
         JSON.stringify(c.sources), c.config, JSON.stringify(c.tags), c.pendingDueMs ?? null);
       return { ok: true };
-    })();
+    }).immediate();
   }
 
   get(account: string, region: string, id: string): ChannelState | undefined {
@@ -87,7 +87,7 @@ export class ChannelTable {
       if (config === undefined) this.stmt.setStatus.run(status, dueMs, id);
       else this.stmt.setStatusAndConfig.run(status, dueMs, config, id);
       return { ok: true };
-    })();
+    }).immediate();
   }
 
   /** Ends every transition due at `nowMs`: DELETING channels go, the others become ACTIVE. */

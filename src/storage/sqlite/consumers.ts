@@ -51,7 +51,7 @@ export class ConsumerTable {
       if (creating >= limits.creatingPerAccount) return { ok: false, reason: 'creating-limit', count: creating };
       this.stmt.insert.run(c.streamUid, c.name, c.createdMs, c.dueMs, JSON.stringify(c.tags));
       return { ok: true };
-    })();
+    }).immediate();
   }
 
   get(streamUid: number, name: string): ConsumerState | undefined {
@@ -72,7 +72,7 @@ export class ConsumerTable {
       if (!this.stmt.get.get(streamUid, name)) return false;
       this.stmt.setDeleting.run(dueMs, streamUid, name);
       return true;
-    })();
+    }).immediate();
   }
 
   /** Every consumer of a stream goes DELETING (inside the caller's transaction). */
@@ -88,7 +88,7 @@ export class ConsumerTable {
       if (Object.keys(next).length > maxTags) return false;
       this.stmt.setTags.run(JSON.stringify(next), streamUid, name);
       return true;
-    })();
+    }).immediate();
   }
 
   removeTags(streamUid: number, name: string, keys: string[]): void {
@@ -98,12 +98,12 @@ export class ConsumerTable {
       const next = JSON.parse(row.tags) as Record<string, string>;
       for (const key of keys) delete next[key];
       this.stmt.setTags.run(JSON.stringify(next), streamUid, name);
-    })();
+    }).immediate();
   }
 
   /** Ends every transition due at `nowMs`; returns how many consumers changed. */
   completeDue(nowMs: number): number {
-    return this.db.transaction(() => this.stmt.activateDue.run(nowMs).changes + this.stmt.deleteDue.run(nowMs).changes)();
+    return this.db.transaction(() => this.stmt.activateDue.run(nowMs).changes + this.stmt.deleteDue.run(nowMs).changes).immediate();
   }
 
   /** Removes a stream's consumers (inside the caller's transaction, when the stream goes). */

@@ -42,10 +42,12 @@ interface LiveStream {
 const TRIM_BATCH = 2000;
 const CHECKPOINT_EVERY_MS = 200;
 /**
- * The WAL's bound in 4 KiB pages (256 MiB), past which the server stalls briefly to let it start
+ * The WAL's bound in 4 KiB pages (256 MiB), past which record writes wait a moment while it starts
  * over (see checkpointer.ts); below it, it starts over whenever writes pause for a moment.
  */
 const WAL_LIMIT_FRAMES = 65_536;
+/** The longest record writes wait for the checkpointer to empty the WAL. */
+const PAUSE_MAX_MS = 10_000;
 /** What is kept of the WAL file when it starts over. */
 const WAL_KEEP_BYTES = 64 * 1024 * 1024;
 /** Bounds one trimming pass per shard, so the server stays responsive while it catches up. */
@@ -85,7 +87,7 @@ export class SqliteStore implements Store {
     this.db.pragma('cache_size = -16384');
     this.migrate();
     this.stmt = this.prepare();
-    this.atomically = this.db.transaction((work: () => void) => work());
+    this.atomically = this.db.transaction((work: () => void) => work()).immediate;
     this.channels = new ChannelTable(this.db);
     this.consumers = new ConsumerTable(this.db);
     if (options.dataDir) {
@@ -96,18 +98,35 @@ export class SqliteStore implements Store {
         workerData: { file, intervalMs: CHECKPOINT_EVERY_MS, limitFrames: WAL_LIMIT_FRAMES },
         resourceLimits: { maxOldGenerationSizeMb: 16, maxYoungGenerationSizeMb: 4 },
       });
-      // The checkpointer's asks (see checkpointer.ts), run between two writes of this connection.
       this.checkpointer.on('message', (message: string) => {
-        if (!this.db.open) return;
-        try {
-          if (message === 'catch-up') this.db.pragma('wal_checkpoint(PASSIVE)');
-          else if (message === 'restart') this.db.pragma('wal_checkpoint(RESTART)');
-        } catch {
-          // Busy with a checkpoint of its own: the checkpointer asks again.
-        }
+        if (message === 'pause') this.pauseWrites();
+        else if (message === 'resumed') this.resumeWrites();
       });
       this.checkpointer.unref();
     }
+  }
+
+  /** While the checkpointer empties the WAL (checkpointer.ts), record writes wait for this. */
+  private writesPaused?: { until: Promise<void>; resume: () => void; timer: NodeJS.Timeout };
+
+  private pauseWrites(): void {
+    if (!this.writesPaused) {
+      let resume!: () => void;
+      const until = new Promise<void>((resolve) => { resume = resolve; });
+      // Should the checkpointer never answer, writes go on regardless.
+      const timer = setTimeout(() => this.resumeWrites(), PAUSE_MAX_MS);
+      this.writesPaused = { until, resume, timer };
+    }
+    // No write is running now: this thread runs them, synchronously.
+    this.checkpointer?.postMessage('paused');
+  }
+
+  private resumeWrites(): void {
+    const paused = this.writesPaused;
+    if (!paused) return;
+    this.writesPaused = undefined;
+    clearTimeout(paused.timer);
+    paused.resume();
   }
 
   private migrate(): void {
@@ -118,7 +137,7 @@ export class SqliteStore implements Store {
         if (typeof migration === 'string') this.db.exec(migration);
         else migration(this.db);
         this.db.pragma(`user_version = ${v + 1}`);
-      })();
+      }).immediate();
     }
   }
 
@@ -181,8 +200,8 @@ export class SqliteStore implements Store {
          WHERE key >= ? AND key <= ? AND arrival_ms >= ? ORDER BY key`),
       firstAtTime: db.prepare<[bigint, bigint, number], { counter: number }>(
         `SELECT key & ${COUNTER_MASK} AS counter FROM chunks WHERE key >= ? AND key <= ? AND arrival_ms >= ? ORDER BY key LIMIT 1`),
-      lastArrival: db.prepare<[bigint, bigint], { arrival_ms: number }>(
-        'SELECT arrival_ms FROM chunks WHERE key >= ? AND key <= ? ORDER BY key DESC LIMIT 1'),
+      lastChunk: db.prepare<[bigint, bigint], { arrival_ms: number; last_counter: number }>(
+        'SELECT arrival_ms, last_counter FROM chunks WHERE key >= ? AND key <= ? ORDER BY key DESC LIMIT 1'),
       oldest: db.prepare<[bigint, bigint], { arrival_ms: number }>(
         'SELECT arrival_ms FROM chunks WHERE key >= ? AND key <= ? ORDER BY key LIMIT 1'),
       expiredPrefix: db.prepare<[bigint, bigint, number, number], { n: number; last: bigint }>(
@@ -200,7 +219,7 @@ export class SqliteStore implements Store {
   }
 
   async createStream(s: NewStream, shardLimit: number): Promise<CreateOutcome> {
-    return this.db.transaction((): CreateOutcome => {
+    return this.changingStreams(() => this.db.transaction((): CreateOutcome => {
       if (this.stmt.streamByKey.get(s.account, s.region, s.name)) return { ok: false, reason: 'exists' };
       const openShards = this.stmt.openShardCount.get(s.account, s.region)!.n;
       if (openShards + s.shards.length > shardLimit) return { ok: false, reason: 'shard-limit', openShards };
@@ -211,7 +230,7 @@ export class SqliteStore implements Store {
       s.shards.forEach((spec, i) => this.insertShard(uid, i, s.createdMs, spec));
       for (const [k, v] of Object.entries(s.tags)) this.stmt.putTag.run(uid, k, v);
       return { ok: true, uid };
-    })();
+    }).immediate());
   }
 
   private insertShard(streamUid: number, index: number, createdMs: number, spec: ShardSpec): void {
@@ -220,13 +239,48 @@ export class SqliteStore implements Store {
   }
 
   async getStream(key: StreamKey): Promise<StreamState | undefined> {
-    const row = this.stmt.streamByKey.get(key.account, key.region, key.name);
-    return row && toStream(row);
+    const cacheKey = `${key.account}\u0000${key.region}\u0000${key.name}`;
+    let stream = this.streamsByKey.get(cacheKey);
+    if (!stream) {
+      const row = this.stmt.streamByKey.get(key.account, key.region, key.name);
+      if (!row) return undefined;
+      stream = this.remember(row);
+    }
+    return stream;
   }
 
   async getStreamByUid(uid: number): Promise<StreamState | undefined> {
-    const row = this.stmt.streamByUid.get(uid);
-    return row && toStream(row);
+    let stream = this.streamsByUid.get(uid);
+    if (!stream) {
+      const row = this.stmt.streamByUid.get(uid);
+      if (!row) return undefined;
+      stream = this.remember(row);
+    }
+    return stream;
+  }
+
+  // Streams as last read, for the data path (every PutRecord and GetRecords names one). This process
+  // is the only writer of the file, and every method that writes a streams row forgets them all.
+  private readonly streamsByKey = new Map<string, StreamState>();
+  private readonly streamsByUid = new Map<number, StreamState>();
+
+  private remember(row: StreamRow): StreamState {
+    const stream = toStream(row);
+    Object.freeze(stream.shardLevelMetrics);
+    Object.freeze(stream);
+    this.streamsByKey.set(`${row.account}\u0000${row.region}\u0000${row.name}`, stream);
+    this.streamsByUid.set(row.uid, stream);
+    return stream;
+  }
+
+  /** Runs a write to streams rows, then forgets the streams read so far. */
+  private changingStreams<T>(write: () => T): T {
+    try {
+      return write();
+    } finally {
+      this.streamsByKey.clear();
+      this.streamsByUid.clear();
+    }
   }
 
   async listStreams(account: string, region: string, afterName: string | undefined, limit: number): Promise<StreamState[]> {
@@ -249,7 +303,7 @@ export class SqliteStore implements Store {
 
   async beginChange(uid: number, status: StreamStatus, change: PendingChange, dueMs: number,
     allowed: StreamStatus[] = ['ACTIVE'], settings?: Partial<StreamSettings>): Promise<ChangeOutcome> {
-    return this.db.transaction((): ChangeOutcome => {
+    return this.changingStreams(() => this.db.transaction((): ChangeOutcome => {
       const row = this.stmt.streamByUid.get(uid);
       if (!row || !allowed.includes(row.status as StreamStatus)) {
         return { ok: false, status: row?.status as StreamStatus | undefined };
@@ -257,19 +311,19 @@ export class SqliteStore implements Store {
       if (settings) this.applySettings(row, settings);
       this.stmt.setStatus.run(status, encodePending(change), dueMs, uid);
       return { ok: true };
-    })();
+    }).immediate());
   }
 
   async updateSettings(uid: number, settings: Partial<StreamSettings>,
     allowed: StreamStatus[] = ['ACTIVE', 'UPDATING']): Promise<ChangeOutcome> {
-    return this.db.transaction((): ChangeOutcome => {
+    return this.changingStreams(() => this.db.transaction((): ChangeOutcome => {
       const row = this.stmt.streamByUid.get(uid);
       if (!row || !allowed.includes(row.status as StreamStatus)) {
         return { ok: false, status: row?.status as StreamStatus | undefined };
       }
       this.applySettings(row, settings);
       return { ok: true };
-    })();
+    }).immediate());
   }
 
   private applySettings(row: StreamRow, patch: Partial<StreamSettings>): void {
@@ -306,6 +360,11 @@ export class SqliteStore implements Store {
   async completeDueChanges(nowMs: number): Promise<number> {
     const channelsDone = this.channels.completeDue(nowMs) + this.consumers.completeDue(nowMs);
     const due = this.stmt.due.all(nowMs);
+    if (due.length > 0) this.changingStreams(() => this.applyDueChanges(due, nowMs));
+    return due.length + channelsDone;
+  }
+
+  private applyDueChanges(due: StreamRow[], nowMs: number): void {
     for (const row of due) {
       const change = decodePending(row.pending);
       this.db.transaction(() => {
@@ -330,10 +389,9 @@ export class SqliteStore implements Store {
           this.stmt.setNextShardIndex.run(next, row.uid);
           this.stmt.setStatus.run('ACTIVE', null, null, row.uid);
         }
-      })();
+      }).immediate();
       this.live.delete(row.uid);
     }
-    return due.length + channelsDone;
   }
 
   async createChannel(channel: NewChannel): Promise<ChannelCreateOutcome> {
@@ -395,7 +453,7 @@ export class SqliteStore implements Store {
   }
 
   async beginDelete(uid: number, dueMs: number, allowed: StreamStatus[], withConsumers: boolean): Promise<DeleteOutcome> {
-    return this.db.transaction((): DeleteOutcome => {
+    return this.changingStreams(() => this.db.transaction((): DeleteOutcome => {
       const row = this.stmt.streamByUid.get(uid);
       if (!row || !allowed.includes(row.status as StreamStatus)) {
         return { ok: false, status: row?.status as StreamStatus | undefined };
@@ -407,7 +465,7 @@ export class SqliteStore implements Store {
       }
       this.stmt.setStatus.run('DELETING', encodePending({ kind: 'delete' }), dueMs, uid);
       return { ok: true };
-    })();
+    }).immediate());
   }
 
   async getTags(uid: number): Promise<Record<string, string>> {
@@ -423,13 +481,13 @@ export class SqliteStore implements Store {
       if (count > maxTags) return false;
       for (const [k, v] of Object.entries(tags)) this.stmt.putTag.run(uid, k, v);
       return true;
-    })();
+    }).immediate();
   }
 
   async removeTags(uid: number, keys: string[]): Promise<void> {
     this.db.transaction(() => {
       for (const key of keys) this.stmt.removeTag.run(uid, key);
-    })();
+    }).immediate();
   }
 
   /** The open shards of a stream, loaded once and kept until a change to its shards. */
@@ -439,9 +497,13 @@ export class SqliteStore implements Store {
     const byIndex = new Map<number, LiveShard>();
     for (const r of this.stmt.shards.all(uid)) {
       const [lo, hi] = keyRange(r.uid);
+      const last = this.stmt.lastChunk.get(lo, hi);
       byIndex.set(r.idx, {
         uid: r.uid, index: r.idx, createdMs: r.created_ms, startHash: BigInt(r.start_hash), endHash: BigInt(r.end_hash),
-        closed: r.closed_ms !== null, lastCounter: r.last_counter, lastArrivalMs: this.stmt.lastArrival.get(lo, hi)?.arrival_ms ?? 0,
+        closed: r.closed_ms !== null,
+        // Writes leave shards.last_counter behind (one page less per commit); the last chunk knows
+        // better, and the row is brought up to date before trimming deletes that chunk.
+        lastCounter: Math.max(r.last_counter, last?.last_counter ?? 0), lastArrivalMs: last?.arrival_ms ?? 0,
       });
     }
     const open = [...byIndex.values()].filter((s) => !s.closed).sort((a, b) => (a.startHash < b.startHash ? -1 : 1));
@@ -451,6 +513,7 @@ export class SqliteStore implements Store {
   }
 
   async putRecords(uid: number, records: RecordEntry[], nowMs: number): Promise<PutOutcome[]> {
+    while (this.writesPaused) await this.writesPaused.until;
     const live = this.liveStream(uid);
     const outcomes: PutOutcome[] = new Array(records.length);
     // Counters are taken in request order, so each shard's records here are consecutive: they go
@@ -477,7 +540,6 @@ export class SqliteStore implements Store {
         for (const run of shardRuns) {
           this.stmt.insertChunk.run(recordKey(shard.uid, run.first), lastOf(run), arrival, run.encrypted ? 1 : 0, encodeChunk(run.records));
         }
-        this.stmt.setLastCounter.run(lastOf(shardRuns[shardRuns.length - 1]!), shard.uid);
       }
     });
     // Committed: only now does the in-memory state move on.
@@ -535,6 +597,11 @@ export class SqliteStore implements Store {
         for (let batch = 0; batch < TRIM_MAX_BATCHES; batch++) {
           const first = this.stmt.oldest.get(lo, hi);
           if (!first || first.arrival_ms >= cutoff) break;
+          // The shard row keeps the last counter once the chunk that knew it is gone.
+          if (batch === 0) {
+            const lastChunk = this.stmt.lastChunk.get(lo, hi)!;
+            if (lastChunk.last_counter > shard.last_counter) this.stmt.setLastCounter.run(lastChunk.last_counter, shard.uid);
+          }
           const { n, last } = this.stmt.expiredPrefix.get(lo, hi, TRIM_BATCH, cutoff)!;
           this.stmt.deleteRange.run(lo, last);
           if (Number(n) < TRIM_BATCH) break;
@@ -554,6 +621,7 @@ export class SqliteStore implements Store {
       this.checkpointer.postMessage('stop');
       await Promise.race([stopped, new Promise((resolve) => setTimeout(resolve, 2000))]);
       await this.checkpointer.terminate();
+      this.resumeWrites();
       this.db.pragma('wal_checkpoint(TRUNCATE)');
     }
     this.db.close();

@@ -123,16 +123,21 @@ export const MIGRATIONS: Migration[] = [
       if (run) insert.run(run.key, run.lastKey & COUNTER_MASK, run.arrival, run.encrypted, encodeChunk(run.records));
       run = undefined;
     };
-    const rows = db.prepare('SELECT key, arrival_ms, partition_key, data, encrypted FROM records ORDER BY key').safeIntegers(true);
-    for (const row of rows.iterate() as Iterable<{ key: bigint; arrival_ms: bigint; partition_key: string; data: Buffer; encrypted: bigint }>) {
-      const sameShard = run !== undefined && row.key >> COUNTER_BITS === run.key >> COUNTER_BITS;
-      if (!(sameShard && row.key === run!.lastKey + 1n && row.arrival_ms === run!.arrival &&
-        row.encrypted === run!.encrypted && run!.records.length < 500)) {
-        flush();
-        run = { key: row.key, lastKey: row.key, arrival: row.arrival_ms, encrypted: row.encrypted, records: [] };
+    // In batches: better-sqlite3 does not write on a connection while one of its reads is open.
+    const batch = db.prepare('SELECT key, arrival_ms, partition_key, data, encrypted FROM records WHERE key > ? ORDER BY key LIMIT 1000')
+      .safeIntegers(true);
+    type Row = { key: bigint; arrival_ms: bigint; partition_key: string; data: Buffer; encrypted: bigint };
+    for (let rows = batch.all(-1n) as Row[]; rows.length > 0; rows = batch.all(rows[rows.length - 1]!.key) as Row[]) {
+      for (const row of rows) {
+        const sameShard = run !== undefined && row.key >> COUNTER_BITS === run.key >> COUNTER_BITS;
+        if (!(sameShard && row.key === run!.lastKey + 1n && row.arrival_ms === run!.arrival &&
+          row.encrypted === run!.encrypted && run!.records.length < 500)) {
+          flush();
+          run = { key: row.key, lastKey: row.key, arrival: row.arrival_ms, encrypted: row.encrypted, records: [] };
+        }
+        run!.lastKey = row.key;
+        run!.records.push({ partitionKey: row.partition_key, data: row.data });
       }
-      run!.lastKey = row.key;
-      run!.records.push({ partitionKey: row.partition_key, data: row.data });
     }
     flush();
     db.exec('DROP TABLE records');
