@@ -3,6 +3,7 @@
 // (decode-pool.ts) for large ones; both give the same outcome, which is why it is one function.
 import { KinesisError } from '../core/errors.js';
 import { BodyError, decodeBody, type Codec } from './codec.js';
+import { readPutRecordsJson } from './put-records-json.js';
 import { readInput, SerializationError } from './validate.js';
 
 export type Decoded =
@@ -13,6 +14,10 @@ export type Decoded =
   | { ok: false; unreadable: false; error: KinesisError };
 
 export function decodeRequest(operation: string, codec: Codec, body: Buffer): Decoded {
+  if (operation === 'PutRecords' && codec === 'json') {
+    const input = readPutRecordsJson(body);
+    if (input) return { ok: true, input };
+  }
   let value: unknown;
   try {
     value = decodeBody(codec, body);

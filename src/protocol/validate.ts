@@ -95,15 +95,19 @@ function mismatch(value: unknown, type: string): SerializationError {
   }
 }
 
-function decodeBase64(text: string): Buffer {
+/** Canonical base64 decoded, or undefined for anything else (what decodeBase64 accepts without a word). */
+export function decodeCanonicalBase64(text: string): Buffer | undefined {
   const bytes = Buffer.from(text, 'base64');
-  // Fast path (the data path of every PutRecords): Node's decoder skips what is not base64, so
-  // canonical text is text that decodes to exactly its length's worth of bytes and whose last
-  // quantum encodes back to itself; url-safe characters, which Node also takes, are refused.
   const pad = text.endsWith('==') ? 2 : text.endsWith('=') ? 1 : 0;
   if (text.length % 4 === 0 && bytes.length === (text.length / 4) * 3 - pad && !text.includes('-') && !text.includes('_')) {
     if (text.length === 0 || bytes.subarray(((text.length - 4) / 4) * 3).toString('base64') === text.slice(-4)) return bytes;
   }
+  return undefined;
+}
+
+function decodeBase64(text: string): Buffer {
+  const canonical = decodeCanonicalBase64(text);
+  if (canonical) return canonical;
   const fail = (why: string) => new SerializationError(`'${text}' can not be converted to a Blob: ${why}`);
   const bad = /[^A-Za-z0-9+/=]|=[^=]/.exec(text);
   if (bad) throw fail(`Invalid Base64 character: '${bad[0][0] === '=' ? '=' : bad[0]}'`);
@@ -312,6 +316,20 @@ function stripTarget(member: Constraints | MemberDef): Constraints {
   if (max !== undefined) out.max = max;
   if (pattern !== undefined) out.pattern = pattern;
   return out;
+}
+
+/** A structure member's constraints, its target shape's overlaid with its own (as validation applies them). */
+export function memberConstraints(structure: string, member: string): Constraints {
+  const shape = resolve(structure);
+  if (shape.type !== 'structure') throw new Error(`${structure} is not a structure`);
+  const def = shape.members[member];
+  if (!def) throw new Error(`${structure} has no member ${member}`);
+  return constraintsOf(def.target, resolve(def.target), def);
+}
+
+/** Whether a value satisfies a model pattern (anchored, as validation checks it). */
+export function matchesPattern(pattern: string, value: string): boolean {
+  return matches(pattern, value);
 }
 
 /** Formats violations as the service does: at most ten, joined with "; ". */
