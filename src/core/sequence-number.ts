@@ -14,8 +14,12 @@ export interface SequenceParts {
 }
 
 export function formatSequenceNumber(shardCreatedSec: number, shardIndex: number, counter: number | bigint): string {
-  return VERSION + String(shardCreatedSec).padStart(10, '0') + String(shardIndex).padStart(12, '0') +
-    String(counter).padStart(32, '0');
+  return sequencePrefix(shardCreatedSec, shardIndex) + String(counter).padStart(32, '0');
+}
+
+/** What all sequence numbers of one shard begin with (a writer of many records makes it once per shard). */
+export function sequencePrefix(shardCreatedSec: number, shardIndex: number): string {
+  return VERSION + String(shardCreatedSec).padStart(10, '0') + String(shardIndex).padStart(12, '0');
 }
 
 /** Splits a number this server issued; undefined for anything else. */

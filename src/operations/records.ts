@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { expiredIterator, invalidArgument, validationError } from '../core/errors.js';
 import { hashPartitionKey, MAX_HASH_KEY } from '../core/hash-key.js';
 import { ITERATOR_TTL_MS, javaDate } from '../core/iterator-token.js';
-import { formatSequenceNumber, parseSequenceNumber } from '../core/sequence-number.js';
+import { formatSequenceNumber, parseSequenceNumber, sequencePrefix } from '../core/sequence-number.js';
 import { formatShardId } from '../core/shard-id.js';
 import type { PutOutcome, RecordEntry, StreamState } from '../storage/store.js';
 import type { Operation, OperationContext } from './context.js';
@@ -50,16 +50,18 @@ function hashKeyOf(record: RecordInput, auto = false): bigint {
   return key;
 }
 
-function checkRecordSize(data: Buffer, partitionKey: string, stream: StreamState, path: string): void {
+/** The bytes a record counts against its stream's limit; refuses one over it. `path` names it in the message. */
+function checkRecordSize(data: Buffer, partitionKey: string, stream: StreamState, path: () => string): number {
   // The limit covers data and partition key together, but the message speaks of the data: it
   // names the stream's limit when the data alone exceeds it (as the service's message does),
   // and otherwise the room the key leaves for the data.
   const max = stream.maxRecordSizeKiB * 1024;
-  const room = max - Buffer.byteLength(partitionKey);
+  const keyBytes = Buffer.byteLength(partitionKey);
   const n = data.length;
-  if (n > room) {
-    throw validationError(`1 validation error detected: Value 'java.nio.HeapByteBuffer[pos=0 lim=${n} cap=${n}]' at '${path}' failed to satisfy constraint: Member must have length less than or equal to ${n > max ? max : room}`);
+  if (n > max - keyBytes) {
+    throw validationError(`1 validation error detected: Value 'java.nio.HeapByteBuffer[pos=0 lim=${n} cap=${n}]' at '${path()}' failed to satisfy constraint: Member must have length less than or equal to ${n > max ? max : max - keyBytes}`);
   }
+  return n + keyBytes;
 }
 
 /** Streams accept records while ACTIVE or UPDATING; a stream being created or deleted is not found. */
@@ -88,7 +90,7 @@ export const putRecord: Operation = async (input: PutRecordInput, ctx) => {
   if (input.SequenceNumberForOrdering !== undefined && !parseSequenceNumber(input.SequenceNumberForOrdering)) {
     throw invalidArgument(`ExclusiveMinimumSequenceNumber ${input.SequenceNumberForOrdering} used in PutRecord on stream ${stream.name} under account ${stream.account} is invalid.`);
   }
-  checkRecordSize(input.Data, partitionKey, stream, 'data');
+  checkRecordSize(input.Data, partitionKey, stream, () => 'data');
   // Sequence numbers rise with every write to a shard, so SequenceNumberForOrdering holds by construction.
   const encrypted = stream.encryptionType === 'KMS';
   const [outcome] = await ctx.store.putRecords(stream.uid, [{ hashKey, partitionKey, data: input.Data, encrypted }], ctx.clock.now());
@@ -106,18 +108,23 @@ export const putRecords: Operation = async (input: StreamTarget & { Records: Rec
   for (let i = 0; i < input.Records.length; i++) {
     const r = input.Records[i]!;
     const partitionKey = r.PartitionKey;
-    checkRecordSize(r.Data, partitionKey, stream, `records.${i + 1}.member.data`);
-    total += r.Data.length + Buffer.byteLength(partitionKey);
+    total += checkRecordSize(r.Data, partitionKey, stream, () => `records.${i + 1}.member.data`);
     entries[i] = { hashKey: hashKeyOf(r, auto), partitionKey, data: r.Data, encrypted };
   }
   if (total > PUT_RECORDS_MAX_BYTES) throw invalidArgument('Records size exceeds 10 MB limit');
   const outcomes = await ctx.store.putRecords(stream.uid, entries, ctx.clock.now());
   ctx.notifier.recordsAdded(stream.uid, new Set(outcomes.map((o) => o.shardIndex)));
-  return {
-    FailedRecordCount: 0,
-    Records: outcomes.map((o) => ({ SequenceNumber: sequenceNumber(o), ShardId: formatShardId(o.shardIndex) })),
-    ...encryption(stream),
-  };
+  // Records of one shard share their shard id and the head of their sequence numbers: made once each.
+  const shards = new Map<number, { shardId: string; prefix: string }>();
+  const results = outcomes.map((o) => {
+    let shard = shards.get(o.shardIndex);
+    if (!shard) {
+      shard = { shardId: formatShardId(o.shardIndex), prefix: sequencePrefix(Math.floor(o.shardCreatedMs / 1000), o.shardIndex) };
+      shards.set(o.shardIndex, shard);
+    }
+    return { SequenceNumber: shard.prefix + String(o.counter).padStart(32, '0'), ShardId: shard.shardId };
+  });
+  return { FailedRecordCount: 0, Records: results, ...encryption(stream) };
 };
 
 export const getRecords: Operation = async (input: { ShardIterator: string; Limit?: number }, ctx) => {
