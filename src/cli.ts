@@ -24,6 +24,7 @@ export const SETTINGS: Setting[] = [
   { flag: 'update-stream-ms', env: 'SLUICE_UPDATE_STREAM_MS', key: 'updateStreamMs', help: 'time a stream stays UPDATING' },
   { flag: 'shard-limit', env: 'SLUICE_SHARD_LIMIT', key: 'shardLimit', help: 'open shards per account and region' },
   { flag: 'log-level', env: 'SLUICE_LOG_LEVEL', key: 'logLevel', help: 'fatal, error, warn, info, debug or trace' },
+  { flag: 'wal-limit-mib', env: 'SLUICE_WAL_LIMIT_MIB', key: 'walLimitMiB', help: 'embedded store: WAL size that makes writes wait while it starts over' },
   { flag: 'decode-threads', env: 'SLUICE_DECODE_THREADS', key: 'decodeThreads', help: 'threads decoding large request bodies (0: none)' },
   { flag: 'test-clock', env: 'SLUICE_TEST_CLOCK', key: 'testClock', help: 'enable POST /_sluice/clock (tests only)' },
   // Enhanced fan-out consumer lifecycle.

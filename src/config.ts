@@ -23,6 +23,8 @@ export interface SluiceConfig {
   logLevel: string;
   /** Exposes POST /_sluice/clock so tests can move the server's clock forward. */
   testClock: boolean;
+  /** The embedded engine's write-ahead log bound: past it, record writes wait while it starts over. */
+  walLimitMiB: number;
   /** Threads that decode large request bodies (PutRecords); 0 decodes everything on the event loop. */
   decodeThreads: number;
 
@@ -50,6 +52,7 @@ export const DEFAULT_CONFIG: SluiceConfig = {
   shardLimit: 500,
   logLevel: 'info',
   testClock: false,
+  walLimitMiB: 256,
   // One per core beyond two (the event loop's, and one for the checkpointer, the kernel's network
   // work and whatever else runs on the machine), at most four: on two cores, a decoding thread
   // only competes with the event loop (measured: no gain, ~70 MB more memory).

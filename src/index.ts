@@ -52,7 +52,7 @@ export async function startSluice(options: Partial<SluiceConfig> = {}): Promise<
     notifier = pgNotifier;
     stopNotifier = () => pgNotifier.close();
   } else {
-    store = new SqliteStore(config.inMemory ? {} : { dataDir: config.dataDir });
+    store = new SqliteStore(config.inMemory ? {} : { dataDir: config.dataDir, walLimitMiB: config.walLimitMiB });
     notifier = new LocalRecordNotifier();
   }
   const embedded = !config.store;

@@ -2,7 +2,7 @@
 // kill -9 loses no acknowledged record and reuses no sequence number, --in-memory keeps nothing,
 // and a second server cannot open a data directory that is in use.
 import assert from 'node:assert/strict';
-import { readdirSync, rmSync } from 'node:fs';
+import { readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import Database from 'better-sqlite3';
@@ -320,6 +320,40 @@ describe('durability', () => {
     } finally {
       await server.stop();
       rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('under writes that never pause, the WAL stays bounded: writes wait while it starts over, none fails or is lost', { skip: sqliteOnly('reads the SQLite files') }, async () => {
+    const server = await startServer({ args: ['--wal-limit-mib', '2'] });
+    try {
+      const created = await rawRequest(server.endpoint, { target: 'CreateStream', body: { StreamName: 'wal', ShardCount: 4 } });
+      assert.equal(created.status, 200);
+      // 32 MiB in PutRecords of 500 × 1 KiB, eight at a time, back to back.
+      const data = Buffer.alloc(1024, 7).toString('base64');
+      let next = 0;
+      const sent = new Set();
+      await Promise.all(Array.from({ length: 8 }, async () => {
+        while (next < 64) {
+          const call = next++;
+          const records = Array.from({ length: 500 }, (_, i) => ({ Data: data, PartitionKey: `c${call}-${i}` }));
+          const res = await rawRequest(server.endpoint, { target: 'PutRecords', body: { StreamName: 'wal', Records: records } });
+          assert.equal(res.status, 200, res.body.toString());
+          assert.equal(res.json.FailedRecordCount, 0);
+          for (const r of records) sent.add(r.PartitionKey);
+        }
+      }));
+      const wal = statSync(join(server.dataDir, 'sluice.db-wal')).size;
+      assert.ok(wal < 24 * 1024 * 1024, `the log started over on the way (${(wal / 1048576).toFixed(1)} MiB after 32 MiB of records)`);
+      const seen = new Set();
+      for (let shard = 0; shard < 4; shard++) {
+        const records = await readShard(server.endpoint, 'wal', `shardId-00000000000${shard}`);
+        for (let i = 1; i < records.length; i++) assert.ok(BigInt(records[i].SequenceNumber) > BigInt(records[i - 1].SequenceNumber));
+        for (const r of records) seen.add(r.PartitionKey);
+      }
+      assert.equal(seen.size, sent.size);
+    } finally {
+      await server.stop();
+      server.cleanup();
     }
   });
 

@@ -41,11 +41,6 @@ interface LiveStream {
 
 const TRIM_BATCH = 2000;
 const CHECKPOINT_EVERY_MS = 200;
-/**
- * The WAL's bound in 4 KiB pages (256 MiB), past which record writes wait a moment while it starts
- * over (see checkpointer.ts); below it, it starts over whenever writes pause for a moment.
- */
-const WAL_LIMIT_FRAMES = 65_536;
 /** The longest record writes wait for the checkpointer to empty the WAL. */
 const PAUSE_MAX_MS = 10_000;
 /** What is kept of the WAL file when it starts over. */
@@ -56,6 +51,11 @@ const TRIM_MAX_BATCHES = 50;
 export interface SqliteOptions {
   /** A directory to keep data in, or undefined for memory only. */
   dataDir?: string;
+  /**
+   * The WAL's bound in MiB (default 256), past which record writes wait a moment while it starts
+   * over (see checkpointer.ts); below it, it starts over whenever writes pause for a moment.
+   */
+  walLimitMiB?: number;
 }
 
 export class SqliteStore implements Store {
@@ -92,10 +92,11 @@ export class SqliteStore implements Store {
     this.consumers = new ConsumerTable(this.db);
     if (options.dataDir) {
       this.db.pragma('wal_autocheckpoint = 0');
+      const pageSize = this.db.pragma('page_size', { simple: true }) as number;
       // When a checkpoint has copied the whole log, the next commit starts it over and cuts the file to this.
       this.db.pragma(`journal_size_limit = ${WAL_KEEP_BYTES}`);
       this.checkpointer = new Worker(new URL('./checkpointer.js', import.meta.url), {
-        workerData: { file, intervalMs: CHECKPOINT_EVERY_MS, limitFrames: WAL_LIMIT_FRAMES },
+        workerData: { file, intervalMs: CHECKPOINT_EVERY_MS, limitFrames: ((options.walLimitMiB ?? 256) * 1024 * 1024) / pageSize },
         resourceLimits: { maxOldGenerationSizeMb: 16, maxYoungGenerationSizeMb: 4 },
       });
       this.checkpointer.on('message', (message: string) => {
