@@ -13,8 +13,6 @@ import { FrontDoor, type Extension, type Reply } from './server/front-door.js';
 import { listen } from './server/listener.js';
 import { Maintenance } from './server/maintenance.js';
 import { listenTls, type TlsListener } from './server/tls.js';
-import { PgStore } from './storage/postgres/engine.js';
-import { PgRecordNotifier } from './storage/postgres/notifier.js';
 import { SqliteStore } from './storage/sqlite/engine.js';
 import type { Store } from './storage/store.js';
 
@@ -42,6 +40,9 @@ export async function startSluice(options: Partial<SluiceConfig> = {}): Promise<
   let notifier: RecordNotifier;
   let stopNotifier = async () => {};
   if (config.store) {
+    // Loaded only for PostgreSQL: the driver is most of a start-up's module loading.
+    const { PgStore } = await import('./storage/postgres/engine.js');
+    const { PgRecordNotifier } = await import('./storage/postgres/notifier.js');
     const pg = await PgStore.open({
       connectionString: config.store,
       onError: (err) => log.warn({ err }, 'idle database connection failed; the pool opens a new one when needed'),

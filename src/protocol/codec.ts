@@ -1,7 +1,8 @@
 // Body codecs: awsJson 1.1 and its CBOR variant (what the Java SDK v2, and so KCL, sends).
 // Requests are decoded to plain values for validate.ts; responses are plain objects whose blobs
 // and timestamps are Blob/Timestamp values (see core/values.ts).
-import { addExtension, Decoder, Encoder, Tag } from 'cbor-x';
+import { createRequire } from 'node:module';
+import type { Decoder, Encoder } from 'cbor-x';
 import { Blob, Timestamp } from '../core/values.js';
 import { encodeRecordsPage, isRecordsPage } from './json-records.js';
 import { TaggedTime } from './validate.js';
@@ -15,12 +16,20 @@ export const CONTENT_TYPES: Record<string, Codec> = {
   'application/x-amz-cbor-1.1': 'cbor',
 };
 
-// Tag 1 is epoch seconds in RFC 8949, but the Java SDK writes epoch milliseconds under it;
-// keep the raw number and let validation decide by its size.
-addExtension({ Class: TaggedTime, tag: 1, encode: (t: TaggedTime, encode: (v: unknown) => Buffer) => encode(t.value), decode: (v: unknown) => new TaggedTime(v) });
+type CborX = typeof import('cbor-x');
+let cborX: { decoder: Decoder; encoder: Encoder; Tag: CborX['Tag'] } | undefined;
 
-const cborDecoder = new Decoder({ useRecords: false, mapsAsObjects: true });
-const cborEncoder = new Encoder({ useRecords: false });
+/** cbor-x, loaded with the first CBOR body rather than at start (most clients speak JSON). */
+function cbor(): NonNullable<typeof cborX> {
+  if (!cborX) {
+    const m = createRequire(import.meta.url)('cbor-x') as CborX;
+    // Tag 1 is epoch seconds in RFC 8949, but the Java SDK writes epoch milliseconds under it;
+    // keep the raw number and let validation decide by its size.
+    m.addExtension({ Class: TaggedTime, tag: 1, encode: (t: TaggedTime, encode: (v: unknown) => Buffer) => encode(t.value), decode: (v: unknown) => new TaggedTime(v) });
+    cborX = { decoder: new m.Decoder({ useRecords: false, mapsAsObjects: true }), encoder: new m.Encoder({ useRecords: false }), Tag: m.Tag };
+  }
+  return cborX;
+}
 
 export class BodyError extends Error {}
 
@@ -29,7 +38,7 @@ export function decodeBody(codec: Codec, body: Buffer): unknown {
   if (body.length === 0) return {};
   let value: unknown;
   try {
-    value = codec === 'json' ? JSON.parse(body.toString('utf8')) : cborDecoder.decode(body);
+    value = codec === 'json' ? JSON.parse(body.toString('utf8')) : cbor().decoder.decode(body);
   } catch {
     throw new BodyError('unreadable body');
   }
@@ -46,14 +55,14 @@ export function encodeBody(codec: Codec, value: object): Buffer {
     // Most answers are ASCII, which latin1 copies as it is, without UTF-8 encoding's slower path.
     return Buffer.from(text, Buffer.byteLength(text, 'utf8') === text.length ? 'latin1' : 'utf8');
   }
-  return cborEncoder.encode(forCbor(value));
+  return cbor().encoder.encode(forCbor(value));
 }
 
 // CBOR wants byte strings for blobs, tag 1 + integer milliseconds for timestamps (what the Java
 // SDK parses), and integers written as integers: cbor-x would write large ones as floats.
 function forCbor(value: unknown): unknown {
   if (value instanceof Blob) return value.bytes;
-  if (value instanceof Timestamp) return new Tag(BigInt(Math.round(value.ms)), 1);
+  if (value instanceof Timestamp) return new (cbor().Tag)(BigInt(Math.round(value.ms)), 1);
   if (typeof value === 'number') return Number.isInteger(value) && Math.abs(value) > 0xffffffff ? BigInt(value) : value;
   if (Array.isArray(value)) return value.map(forCbor);
   if (value !== null && typeof value === 'object' && !(value instanceof Uint8Array)) {

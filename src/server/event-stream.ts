@@ -4,7 +4,8 @@
 // events becomes an exception message (`:message-type` exception), anything else an
 // InternalFailureException one, and the stream ends. Payloads use the request's codec: JSON, or
 // CBOR (blobs as byte strings, timestamps as tag 1 + epoch millis) when the request was CBOR.
-import { EventStreamCodec } from '@smithy/eventstream-codec';
+import { createRequire } from 'node:module';
+import type { EventStreamCodec } from '@smithy/eventstream-codec';
 import type { MessageHeaders } from '@smithy/types';
 import { KinesisError } from '../core/errors.js';
 import type { EventStreamOutput } from '../operations/context.js';
@@ -13,7 +14,15 @@ import { encodeBody, type Codec } from '../protocol/codec.js';
 const toUtf8 = (input: Uint8Array | string): string =>
   typeof input === 'string' ? input : Buffer.from(input.buffer, input.byteOffset, input.byteLength).toString('utf8');
 const fromUtf8 = (input: string): Uint8Array => Buffer.from(input, 'utf8');
-const codec = new EventStreamCodec(toUtf8, fromUtf8);
+// Loaded on the first subscription, not at start: most runs never stream.
+let codec: EventStreamCodec | undefined;
+function eventStreamCodec(): EventStreamCodec {
+  if (!codec) {
+    const { EventStreamCodec: Codec } = createRequire(import.meta.url)('@smithy/eventstream-codec') as typeof import('@smithy/eventstream-codec');
+    codec = new Codec(toUtf8, fromUtf8);
+  }
+  return codec;
+}
 
 export const EVENT_STREAM_CONTENT_TYPE = 'application/vnd.amazon.eventstream';
 
@@ -30,7 +39,7 @@ const payloadType = (c: Codec) => (c === 'cbor' ? 'application/x-amz-cbor-1.1' :
 function message(headers: Record<string, string>, body: Uint8Array): Uint8Array {
   const h: MessageHeaders = {};
   for (const [name, value] of Object.entries(headers)) h[name] = { type: 'string', value };
-  return codec.encode({ headers: h, body });
+  return eventStreamCodec().encode({ headers: h, body });
 }
 
 export function eventFrame(c: Codec, type: string, payload: object): Uint8Array {
