@@ -6,7 +6,7 @@ import { hashPartitionKey, MAX_HASH_KEY } from '../core/hash-key.js';
 import { ITERATOR_TTL_MS, javaDate } from '../core/iterator-token.js';
 import { formatSequenceNumber, parseSequenceNumber, sequencePrefix } from '../core/sequence-number.js';
 import { formatShardId } from '../core/shard-id.js';
-import type { PutOutcome, RecordEntry, StreamState } from '../storage/store.js';
+import { StreamGone, type PutOutcome, type RecordEntry, type StreamState } from '../storage/store.js';
 import type { Operation, OperationContext } from './context.js';
 import { shardMissing } from './iterators.js';
 import { trimHorizonMs } from './retention.js';
@@ -71,6 +71,16 @@ async function writableStream(input: StreamTarget, ctx: OperationContext): Promi
   return stream;
 }
 
+/** Appends the records; a stream deleted meanwhile is not found, as it would have been a moment later. */
+async function store(stream: StreamState, entries: RecordEntry[], ctx: OperationContext): Promise<PutOutcome[]> {
+  try {
+    return await ctx.store.putRecords(stream.uid, entries, ctx.clock.now());
+  } catch (err) {
+    if (err instanceof StreamGone) throw notFound(stream);
+    throw err;
+  }
+}
+
 function sequenceNumber(o: PutOutcome): string {
   return formatSequenceNumber(Math.floor(o.shardCreatedMs / 1000), o.shardIndex, o.counter);
 }
@@ -93,7 +103,7 @@ export const putRecord: Operation = async (input: PutRecordInput, ctx) => {
   checkRecordSize(input.Data, partitionKey, stream, () => 'data');
   // Sequence numbers rise with every write to a shard, so SequenceNumberForOrdering holds by construction.
   const encrypted = stream.encryptionType === 'KMS';
-  const [outcome] = await ctx.store.putRecords(stream.uid, [{ hashKey, partitionKey, data: input.Data, encrypted }], ctx.clock.now());
+  const [outcome] = await store(stream, [{ hashKey, partitionKey, data: input.Data, encrypted }], ctx);
   // Committed: wake the shard's subscribers (SubscribeToShard) before answering.
   ctx.notifier.recordsAdded(stream.uid, [outcome!.shardIndex]);
   return { ShardId: formatShardId(outcome!.shardIndex), SequenceNumber: sequenceNumber(outcome!), ...encryption(stream) };
@@ -112,7 +122,7 @@ export const putRecords: Operation = async (input: StreamTarget & { Records: Rec
     entries[i] = { hashKey: hashKeyOf(r, auto), partitionKey, data: r.Data, encrypted };
   }
   if (total > PUT_RECORDS_MAX_BYTES) throw invalidArgument('Records size exceeds 10 MB limit');
-  const outcomes = await ctx.store.putRecords(stream.uid, entries, ctx.clock.now());
+  const outcomes = await store(stream, entries, ctx);
   ctx.notifier.recordsAdded(stream.uid, new Set(outcomes.map((o) => o.shardIndex)));
   // Records of one shard share their shard id and the head of their sequence numbers: made once each.
   const shards = new Map<number, { shardId: string; prefix: string }>();

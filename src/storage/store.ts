@@ -248,7 +248,10 @@ export interface Store {
   addTags(uid: number, tags: Record<string, string>, maxTags: number): Promise<boolean>;
   removeTags(uid: number, keys: string[]): Promise<void>;
 
-  /** Routes each record to the open shard whose range holds its hash key and appends it. */
+  /**
+   * Routes each record to the open shard whose range holds its hash key and appends it. Throws
+   * StreamGone when the stream was deleted since the caller looked it up.
+   */
   putRecords(uid: number, records: RecordEntry[], nowMs: number): Promise<PutOutcome[]>;
   readRecords(uid: number, shardIndex: number, request: ReadRequest): Promise<ReadResult>;
   /** The counter of the first record that arrived at or after `atMs`, or the next one to be written. */
@@ -305,4 +308,11 @@ export interface Store {
   /** Deletes records past their stream's retention, and closed shards that hold nothing any more. */
   trimExpired(nowMs: number): Promise<void>;
   close(): Promise<void>;
+}
+
+/** A write found its stream deleted since the caller looked it up (a race with DeleteStream). */
+export class StreamGone extends Error {
+  constructor() {
+    super('the stream was deleted');
+  }
 }

@@ -10,6 +10,7 @@ import type {
   CreateOutcome, NewStream, PendingChange, PutOutcome, ReadRequest, ReadResult, RecordEntry,
   ShardSpec, ShardState, Store, StoredRecord, StreamKey, StreamMode, StreamSettings, StreamState, StreamStatus,
 } from '../store.js';
+import { StreamGone } from '../store.js';
 import { decodePending, encodePending, settingsColumns, toShard, toStream, type ShardRow, type StreamRow } from '../rows.js';
 import { ChannelTable } from './channels.js';
 import { ConsumerTable } from './consumers.js';
@@ -341,7 +342,10 @@ export class PgStore implements Store {
     const blob = records.length === 1 ? records[0]!.data : Buffer.concat(records.map((r) => r.data), offset);
     const { rows } = await withRetry(() => this.pool.query<{ o_idx: number; o_created: number; o_counter: number }>(
       'SELECT o_idx, o_created, o_counter FROM sluice_put($1, $2::numeric[], $3::text[], $4, $5::integer[], $6::integer[], $7::boolean[], $8)',
-      [uid, hashes, keys, blob, offsets, lengths, encrypted, nowMs]));
+      [uid, hashes, keys, blob, offsets, lengths, encrypted, nowMs])).catch((err: unknown) => {
+      // No open shard: another node deleted the stream since this one looked it up.
+      throw (err as { code?: string }).code === 'SLR02' ? new StreamGone() : err;
+    });
     return rows.map((r) => ({ shardIndex: r.o_idx, shardCreatedMs: r.o_created, counter: r.o_counter }));
   }
 

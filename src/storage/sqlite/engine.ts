@@ -12,6 +12,7 @@ import type {
   CreateOutcome, NewStream, PendingChange, PutOutcome, ReadRequest, ReadResult, RecordEntry,
   ShardSpec, ShardState, Store, StoredRecord, StreamKey, StreamMode, StreamSettings, StreamState, StreamStatus,
 } from '../store.js';
+import { StreamGone } from '../store.js';
 import { decodePending, encodePending, settingsColumns, toShard, toStream, type ExtraSettings, type ShardRow, type StreamRow } from '../rows.js';
 import { ChannelTable } from './channels.js';
 import { ConsumerTable } from './consumers.js';
@@ -516,6 +517,8 @@ export class SqliteStore implements Store {
   async putRecords(uid: number, records: RecordEntry[], nowMs: number): Promise<PutOutcome[]> {
     while (this.writesPaused) await this.writesPaused.until;
     const live = this.liveStream(uid);
+    // A stream has open shards as long as it exists: none, it was deleted while this write waited.
+    if (live.open.length === 0) throw new StreamGone();
     const outcomes: PutOutcome[] = new Array(records.length);
     // Counters are taken in request order, so each shard's records here are consecutive: they go
     // in as one chunk per shard (a new one where the encryption flag changes).
