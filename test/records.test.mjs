@@ -380,4 +380,36 @@ describe('GetRecords in JSON', () => {
       assert.deepEqual(Buffer.from(r.Data), data[i]);
     });
   });
+
+  it('reads a large write back one record at a time, in order, with any Limit and from any sequence number', async () => {
+    await client.send(new CreateStreamCommand({ StreamName: 'big-write', ShardCount: 1 }));
+    await waitFor(async () => (await client.send(new DescribeStreamCommand({ StreamName: 'big-write' }))).StreamDescription.StreamStatus === 'ACTIVE');
+    // 3 MiB in one call: more than a stored chunk holds, so it is read across several.
+    const records = Array.from({ length: 30 }, (_, i) => ({ PartitionKey: `k${i}`, Data: Buffer.alloc(100 * 1024 + i, i) }));
+    const put = await client.send(new PutRecordsCommand({ StreamName: 'big-write', Records: records }));
+    assert.equal(put.FailedRecordCount, 0);
+    const shardIterator = async (type, extra = {}) => (await client.send(new GetShardIteratorCommand({
+      StreamName: 'big-write', ShardId: 'shardId-000000000000', ShardIteratorType: type, ...extra,
+    }))).ShardIterator;
+    for (const limit of [1, 3, 7, 30]) {
+      let iterator = await shardIterator('TRIM_HORIZON');
+      const got = [];
+      for (let calls = 0; calls < 40 && got.length < 30; calls++) {
+        const out = await client.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: limit }));
+        assert.ok(out.Records.length <= limit);
+        got.push(...out.Records);
+        iterator = out.NextShardIterator;
+      }
+      assert.deepEqual(got.map((r) => r.SequenceNumber), put.Records.map((r) => r.SequenceNumber), `Limit ${limit}`);
+      got.forEach((r, i) => assert.ok(Buffer.from(r.Data).equals(records[i].Data), `record ${i} with Limit ${limit}`));
+    }
+    for (const at of [0, 9, 10, 11, 29]) {
+      const iterator = await shardIterator('AT_SEQUENCE_NUMBER', { StartingSequenceNumber: put.Records[at].SequenceNumber });
+      const out = await client.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: 2 }));
+      assert.deepEqual(out.Records.map((r) => r.PartitionKey), [`k${at}`, `k${at + 1}`].slice(0, 30 - at));
+      const after = await shardIterator('AFTER_SEQUENCE_NUMBER', { StartingSequenceNumber: put.Records[at].SequenceNumber });
+      const next = await client.send(new GetRecordsCommand({ ShardIterator: after, Limit: 1 }));
+      assert.deepEqual(next.Records.map((r) => r.PartitionKey), at === 29 ? [] : [`k${at + 1}`]);
+    }
+  });
 });

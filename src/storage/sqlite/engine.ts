@@ -41,6 +41,8 @@ interface LiveStream {
 }
 
 const TRIM_BATCH = 2000;
+/** Data a chunk holds at most (a single larger record is a chunk of its own). */
+const CHUNK_MAX_BYTES = 256 * 1024;
 const CHECKPOINT_EVERY_MS = 200;
 /** The longest record writes wait for the checkpointer to empty the WAL. */
 const PAUSE_MAX_MS = 10_000;
@@ -521,7 +523,8 @@ export class SqliteStore implements Store {
     if (live.open.length === 0) throw new StreamGone();
     const outcomes: PutOutcome[] = new Array(records.length);
     // Counters are taken in request order, so each shard's records here are consecutive: they go
-    // in as one chunk per shard (a new one where the encryption flag changes).
+    // in as one chunk per shard (a new one where the encryption flag changes, or past
+    // CHUNK_MAX_BYTES, so that a read of one record never loads megabytes).
     const runs = new Map<LiveShard, PendingChunk[]>();
     for (let i = 0; i < records.length; i++) {
       const record = records[i]!;
@@ -530,12 +533,13 @@ export class SqliteStore implements Store {
       if (!shardRuns) runs.set(shard, (shardRuns = []));
       const encrypted = record.encrypted === true;
       let run = shardRuns[shardRuns.length - 1];
-      if (!run || run.encrypted !== encrypted) {
-        run = { first: run ? run.first + run.records.length : shard.lastCounter + 1, encrypted, records: [] };
+      if (!run || run.encrypted !== encrypted || run.bytes + record.data.length > CHUNK_MAX_BYTES) {
+        run = { first: run ? run.first + run.records.length : shard.lastCounter + 1, encrypted, records: [], bytes: 0 };
         shardRuns.push(run);
       }
       outcomes[i] = { shardIndex: shard.index, shardCreatedMs: shard.createdMs, counter: run.first + run.records.length };
       run.records.push(record);
+      run.bytes += record.data.length;
     }
     // Arrival times never go backwards within a shard, so AT_TIMESTAMP and trimming can rely on order.
     this.atomically(() => {
@@ -646,6 +650,8 @@ interface PendingChunk {
   first: number;
   encrypted: boolean;
   records: RecordEntry[];
+  /** Data bytes so far. */
+  bytes: number;
 }
 
 const SAFE_SHARD_UIDS = 2 ** (53 - Number(COUNTER_BITS));
