@@ -1,7 +1,8 @@
 // Decoding threads for large request bodies. A PutRecords body of 500 records is most of a
-// megabyte of JSON: parsing it, checking every record against the model and decoding its base64
-// costs more than storing it, so that work runs here, on other cores, while the event loop goes
-// on storing and answering. Small bodies are decoded inline: the hop would cost more than it saves.
+// megabyte of JSON: reading it, checking every record against the model and decoding its base64
+// costs about as much as storing it, so with cores to spare that work runs here while the event
+// loop goes on storing and answering. Small bodies are decoded inline: the hop would cost more
+// than it saves.
 import { Worker } from 'node:worker_threads';
 import type { Codec } from './codec.js';
 import { decodeRequest, restoreError, type Decoded, type ErrorCopy } from './decoding.js';

@@ -1,8 +1,9 @@
 // The awsJson encoding of a page of records (GetRecords), written straight into one buffer.
-// JSON.stringify would build the whole response as a string first (megabytes: every record's data
-// in base64, each scanned again for characters to escape) and then copy it into a buffer; here the
-// size is bounded first and each part is written once. Base64 text and sequence numbers need no
-// escaping; partition keys and everything else go through JSON.stringify.
+// JSON.stringify would build the whole response as one string first (megabytes: every record's
+// data in base64, each scanned again for characters to escape) and then copy it into a buffer;
+// here the size is bounded first and the text is written a batch of records at a time. Base64
+// text and sequence numbers need no escaping; partition keys and everything else go through
+// JSON.stringify.
 import { Blob, Timestamp } from '../core/values.js';
 
 export interface RecordView {
