@@ -412,4 +412,30 @@ describe('GetRecords in JSON', () => {
       assert.deepEqual(next.Records.map((r) => r.PartitionKey), at === 29 ? [] : [`k${at + 1}`]);
     }
   });
+
+  it('answers large reads on many HTTP/1.1 connections at once, every byte right (answer memory is reused)', async () => {
+    await client.send(new CreateStreamCommand({ StreamName: 'wide', ShardCount: 4 }));
+    await waitFor(async () => (await client.send(new DescribeStreamCommand({ StreamName: 'wide' }))).StreamDescription.StreamStatus === 'ACTIVE');
+    const dataOf = (key) => Buffer.alloc(1024, key).toString('base64');
+    for (let call = 0; call < 12; call++) {
+      const records = Array.from({ length: 500 }, (_, i) => ({ PartitionKey: `p${call}-${i}`, Data: dataOf(`p${call}-${i}`) }));
+      const res = await rawRequest(server.endpoint, { target: 'PutRecords', body: { StreamName: 'wide', Records: records } });
+      assert.equal(res.status, 200);
+    }
+    // Four readers, each on its own connection, in pages of ~1.4 MB, twice over.
+    let total = 0;
+    await Promise.all([0, 1, 2, 3, 0, 1, 2, 3].map(async (shard) => {
+      const it = await rawRequest(server.endpoint, { target: 'GetShardIterator', body: { StreamName: 'wide', ShardId: `shardId-00000000000${shard}`, ShardIteratorType: 'TRIM_HORIZON' } });
+      let iterator = it.json.ShardIterator;
+      for (;;) {
+        const page = await rawRequest(server.endpoint, { target: 'GetRecords', body: { ShardIterator: iterator, Limit: 1000 } });
+        assert.equal(page.status, 200);
+        for (const r of page.json.Records) assert.equal(r.Data, dataOf(r.PartitionKey), r.PartitionKey);
+        total += page.json.Records.length;
+        if (page.json.Records.length === 0) break;
+        iterator = page.json.NextShardIterator;
+      }
+    }));
+    assert.equal(total, 2 * 6000);
+  });
 });
