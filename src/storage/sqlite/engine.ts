@@ -25,11 +25,8 @@ import { COUNTER_BITS, COUNTER_MASK, MIGRATIONS } from './schema.js';
 /** What the engine keeps in memory per shard, so that a write needs no reads. */
 interface LiveShard {
   uid: number;
-  index: number;
-  createdMs: number;
-  startHash: bigint;
-  endHash: bigint;
-  closed: boolean;
+  /** The shard as its row says (its lastCounter as of loading: see `lastCounter`). */
+  state: ShardState;
   lastCounter: number;
   lastArrivalMs: number;
 }
@@ -179,7 +176,6 @@ export class SqliteStore implements Store {
         `INSERT INTO shards (stream_uid, idx, created_ms, start_hash, end_hash, parent_idx, adjacent_parent_idx)
          VALUES (?, ?, ?, ?, ?, ?, ?)`),
       shards: db.prepare<[number], ShardRow>('SELECT * FROM shards WHERE stream_uid = ? ORDER BY idx'),
-      shard: db.prepare<[number, number], ShardRow>('SELECT * FROM shards WHERE stream_uid = ? AND idx = ?'),
       setStatus: db.prepare('UPDATE streams SET status = ?, pending = ?, pending_due_ms = ? WHERE uid = ?'),
       due: db.prepare<[number], StreamRow>('SELECT * FROM streams WHERE pending_due_ms <= ? ORDER BY pending_due_ms'),
       nextShardIndex: db.prepare<[number], { next_shard_index: number }>('SELECT next_shard_index FROM streams WHERE uid = ?'),
@@ -295,14 +291,14 @@ export class SqliteStore implements Store {
     return this.stmt.openShardCount.get(account, region)!.n;
   }
 
+  // Served from the shards kept in memory (every GetRecords asks for one): no query, no parsing.
   async listShards(uid: number): Promise<ShardState[]> {
-    const live = this.liveStream(uid);
-    return this.stmt.shards.all(uid).map((r) => toShard(r, live.byIndex.get(r.idx)?.lastCounter));
+    return [...this.liveStream(uid).byIndex.values()].map(currentShard);
   }
 
   async getShard(uid: number, index: number): Promise<ShardState | undefined> {
-    const row = this.stmt.shard.get(uid, index);
-    return row && toShard(row, this.liveStream(uid).byIndex.get(index)?.lastCounter);
+    const shard = this.liveStream(uid).byIndex.get(index);
+    return shard && currentShard(shard);
   }
 
   async beginChange(uid: number, status: StreamStatus, change: PendingChange, dueMs: number,
@@ -494,7 +490,7 @@ export class SqliteStore implements Store {
     }).immediate();
   }
 
-  /** The open shards of a stream, loaded once and kept until a change to its shards. */
+  /** A stream's shards (in index order) and its open ones, loaded once and kept until a change to its shards. */
   private liveStream(uid: number): LiveStream {
     let live = this.live.get(uid);
     if (live) return live;
@@ -503,14 +499,14 @@ export class SqliteStore implements Store {
       const [lo, hi] = keyRange(r.uid);
       const last = this.stmt.lastChunk.get(lo, hi);
       byIndex.set(r.idx, {
-        uid: r.uid, index: r.idx, createdMs: r.created_ms, startHash: BigInt(r.start_hash), endHash: BigInt(r.end_hash),
-        closed: r.closed_ms !== null,
+        uid: r.uid, state: toShard(r),
         // Writes leave shards.last_counter behind (one page less per commit); the last chunk knows
         // better, and the row is brought up to date before trimming deletes that chunk.
         lastCounter: Math.max(r.last_counter, last?.last_counter ?? 0), lastArrivalMs: last?.arrival_ms ?? 0,
       });
     }
-    const open = [...byIndex.values()].filter((s) => !s.closed).sort((a, b) => (a.startHash < b.startHash ? -1 : 1));
+    const open = [...byIndex.values()].filter((s) => s.state.closedMs === undefined)
+      .sort((a, b) => (a.state.startHash < b.state.startHash ? -1 : 1));
     live = { open, byIndex };
     this.live.set(uid, live);
     return live;
@@ -537,7 +533,7 @@ export class SqliteStore implements Store {
         run = { first: run ? run.first + run.records.length : shard.lastCounter + 1, encrypted, records: [], bytes: 0 };
         shardRuns.push(run);
       }
-      outcomes[i] = { shardIndex: shard.index, shardCreatedMs: shard.createdMs, counter: run.first + run.records.length };
+      outcomes[i] = { shardIndex: shard.state.index, shardCreatedMs: shard.state.createdMs, counter: run.first + run.records.length };
       run.records.push(record);
       run.bytes += record.data.length;
     }
@@ -692,8 +688,8 @@ function route(open: LiveShard[], hash: bigint): LiveShard {
   while (lo <= hi) {
     const mid = (lo + hi) >> 1;
     const s = open[mid]!;
-    if (hash < s.startHash) hi = mid - 1;
-    else if (hash > s.endHash) lo = mid + 1;
+    if (hash < s.state.startHash) hi = mid - 1;
+    else if (hash > s.state.endHash) lo = mid + 1;
     else return s;
   }
   throw new Error(`no open shard holds hash key ${hash}`);
@@ -703,3 +699,6 @@ function route(open: LiveShard[], hash: bigint): LiveShard {
 
 
 const lastOf = (run: PendingChunk): number => run.first + run.records.length - 1;
+
+/** A kept shard with the counter it has reached. */
+const currentShard = (shard: LiveShard): ShardState => ({ ...shard.state, lastCounter: shard.lastCounter });
