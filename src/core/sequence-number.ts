@@ -14,7 +14,12 @@ export interface SequenceParts {
 }
 
 export function formatSequenceNumber(shardCreatedSec: number, shardIndex: number, counter: number | bigint): string {
-  return sequencePrefix(shardCreatedSec, shardIndex) + String(counter).padStart(32, '0');
+  return withCounter(sequencePrefix(shardCreatedSec, shardIndex), counter);
+}
+
+/** The sequence number of `counter` in the shard whose numbers begin with `prefix` (sequencePrefix). */
+export function withCounter(prefix: string, counter: number | bigint): string {
+  return prefix + String(counter).padStart(32, '0');
 }
 
 /** What all sequence numbers of one shard begin with (a writer of many records makes it once per shard). */

@@ -4,14 +4,14 @@ import { randomBytes } from 'node:crypto';
 import { expiredIterator, invalidArgument, validationError } from '../core/errors.js';
 import { hashPartitionKey, MAX_HASH_KEY } from '../core/hash-key.js';
 import { ITERATOR_TTL_MS, javaDate } from '../core/iterator-token.js';
-import { formatSequenceNumber, parseSequenceNumber, sequencePrefix } from '../core/sequence-number.js';
+import { formatSequenceNumber, parseSequenceNumber, sequencePrefix, withCounter } from '../core/sequence-number.js';
 import { formatShardId } from '../core/shard-id.js';
 import { StreamGone, type PutOutcome, type RecordEntry, type StreamState } from '../storage/store.js';
 import type { Operation, OperationContext } from './context.js';
 import { shardMissing } from './iterators.js';
 import { trimHorizonMs } from './retention.js';
 import { findStream, notFound, type StreamTarget } from './stream-target.js';
-import { childShardsView, recordView } from './views.js';
+import { childShardsView, recordViews } from './views.js';
 
 /** A PutRecords request may carry this much data and partition keys in all. */
 export const PUT_RECORDS_MAX_BYTES = 10 * 1024 * 1024;
@@ -132,7 +132,7 @@ export const putRecords: Operation = async (input: StreamTarget & { Records: Rec
       shard = { shardId: formatShardId(o.shardIndex), prefix: sequencePrefix(Math.floor(o.shardCreatedMs / 1000), o.shardIndex) };
       shards.set(o.shardIndex, shard);
     }
-    return { SequenceNumber: shard.prefix + String(o.counter).padStart(32, '0'), ShardId: shard.shardId };
+    return { SequenceNumber: withCounter(shard.prefix, o.counter), ShardId: shard.shardId };
   });
   return { FailedRecordCount: 0, Records: results, ...encryption(stream) };
 };
@@ -155,7 +155,7 @@ export const getRecords: Operation = async (input: { ShardIterator: string; Limi
     fromCounter: position.counter, limit: input.Limit ?? GET_RECORDS_DEFAULT_LIMIT,
     maxBytes: GET_RECORDS_MAX_BYTES, minArrivalMs,
   });
-  const records = result.records.map((r) => recordView(shard, r));
+  const records = recordViews(shard, result.records);
   const last = result.records[result.records.length - 1];
   const next = last ? last.counter + 1 : position.counter;
   const millisBehind = result.nextArrivalMs === undefined ? 0 : Math.max(0, now - result.nextArrivalMs);

@@ -1,6 +1,6 @@
 // How streams and shards look in responses.
 import { streamArn } from '../core/arn.js';
-import { formatSequenceNumber } from '../core/sequence-number.js';
+import { formatSequenceNumber, sequencePrefix, withCounter } from '../core/sequence-number.js';
 import { formatShardId } from '../core/shard-id.js';
 import { Blob, Timestamp } from '../core/values.js';
 import type { ShardState, StoredRecord, StreamState } from '../storage/store.js';
@@ -19,10 +19,16 @@ export function shardView(s: ShardState): object {
   };
 }
 
-/** A record as GetRecords and SubscribeToShard events carry it. */
-export function recordView(shard: { index: number; createdMs: number }, r: StoredRecord): object {
+/** The records of one shard as GetRecords and SubscribeToShard events carry them. */
+export function recordViews(shard: { index: number; createdMs: number }, records: StoredRecord[]): object[] {
+  // Every sequence number of the shard begins alike: made once, not once a record.
+  const prefix = sequencePrefix(Math.floor(shard.createdMs / 1000), shard.index);
+  return records.map((r) => recordView(prefix, r));
+}
+
+function recordView(prefix: string, r: StoredRecord): object {
   return {
-    SequenceNumber: formatSequenceNumber(Math.floor(shard.createdMs / 1000), shard.index, r.counter),
+    SequenceNumber: withCounter(prefix, r.counter),
     ApproximateArrivalTimestamp: new Timestamp(r.arrivalMs),
     Data: new Blob(r.data),
     PartitionKey: r.partitionKey,
@@ -47,6 +53,16 @@ export function arnOf(s: StreamState): string {
 
 export function encryptionView(s: StreamState): object {
   return { EncryptionType: s.encryptionType, ...(s.keyId !== undefined ? { KeyId: s.keyId } : {}) };
+}
+
+/** What DescribeStream and DescribeStreamSummary both say of a stream. */
+export function descriptionView(s: StreamState): object {
+  return {
+    ...summaryView(s),
+    RetentionPeriodHours: s.retentionHours,
+    EnhancedMonitoring: [{ ShardLevelMetrics: s.shardLevelMetrics }],
+    ...encryptionView(s),
+  };
 }
 
 export function summaryView(s: StreamState): object {
