@@ -2,6 +2,7 @@
 // shards that divide the hash key space evenly (as CreateStream would), reached through binary
 // splits and pairwise merges, so every new shard has a parent (and, if merged, an adjacent parent)
 // whose ranges cover its own: a consumer that reads parents before children sees each key in order.
+import type { ShardSpec } from '../storage/store.js';
 import { evenRanges } from './hash-key.js';
 
 export interface OpenShard {
@@ -10,21 +11,10 @@ export interface OpenShard {
   endHash: bigint;
 }
 
-/** A new shard; parents are existing shard indexes or positions of earlier new shards. */
-export interface PlannedShard {
-  startHash: bigint;
-  endHash: bigint;
-  parentIndex?: number;
-  adjacentParentIndex?: number;
-  parentNew?: number;
-  adjacentParentNew?: number;
-  /** An intermediate step: created and closed in the same change. */
-  closed?: boolean;
-}
-
 export interface ScalingPlan {
   close: number[];
-  open: PlannedShard[];
+  /** New shards; parents are existing shard indexes or positions of earlier new shards. */
+  open: ShardSpec[];
 }
 
 type Ref = { existing: number } | { created: number };
@@ -39,7 +29,7 @@ export function planUniformScaling(shards: OpenShard[], target: number): Scaling
   const goal = evenRanges(target);
   const boundaries = goal.slice(1).map((r) => r.start);
   const close: number[] = [];
-  const open: PlannedShard[] = [];
+  const open: ShardSpec[] = [];
 
   const retire = (ref: Ref): void => {
     if ('existing' in ref) close.push(ref.existing);

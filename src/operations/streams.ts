@@ -3,12 +3,11 @@ import { invalidArgument, KinesisError, limitExceeded, resourceInUse, validation
 import { evenRanges } from '../core/hash-key.js';
 import { PAGE_TOKEN_TTL_MS } from '../core/page-token.js';
 import { parseShardId } from '../core/shard-id.js';
-import { Timestamp } from '../core/values.js';
 import type { StreamMode } from '../storage/store.js';
 import type { Operation } from './context.js';
 import { checkWarmThroughput, requireOnDemandRoom } from './limits.js';
 import { findStream, type StreamTarget } from './stream-target.js';
-import { arnOf, encryptionView, shardView, summaryView } from './views.js';
+import { descriptionView, shardView, summaryView } from './views.js';
 
 export const DEFAULT_RETENTION_HOURS = 24;
 export const DEFAULT_MAX_RECORD_SIZE_KIB = 1024;
@@ -109,16 +108,9 @@ export const describeStream: Operation = async (input: StreamTarget & { Limit?: 
   const page = shards.slice(0, limit);
   return {
     StreamDescription: {
-      StreamName: stream.name,
-      StreamARN: arnOf(stream),
-      StreamStatus: stream.status,
-      StreamModeDetails: { StreamMode: stream.mode },
+      ...descriptionView(stream),
       Shards: page.map(shardView),
       HasMoreShards: shards.length > page.length,
-      RetentionPeriodHours: stream.retentionHours,
-      StreamCreationTimestamp: new Timestamp(stream.createdMs),
-      EnhancedMonitoring: [{ ShardLevelMetrics: stream.shardLevelMetrics }],
-      ...encryptionView(stream),
     },
   };
 };

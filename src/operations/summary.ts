@@ -1,8 +1,7 @@
 // DescribeStreamSummary: the stream without its shards (DescribeStream's modern replacement).
-import { Timestamp } from '../core/values.js';
 import type { Operation } from './context.js';
 import { findStream, type StreamTarget } from './stream-target.js';
-import { arnOf, encryptionView } from './views.js';
+import { descriptionView } from './views.js';
 
 export const describeStreamSummary: Operation = async (input: StreamTarget, ctx) => {
   const stream = await findStream(input, ctx);
@@ -12,14 +11,7 @@ export const describeStreamSummary: Operation = async (input: StreamTarget, ctx)
   const onDemand = stream.mode === 'ON_DEMAND';
   return {
     StreamDescriptionSummary: {
-      StreamName: stream.name,
-      StreamARN: arnOf(stream),
-      StreamStatus: stream.status,
-      StreamModeDetails: { StreamMode: stream.mode },
-      RetentionPeriodHours: stream.retentionHours,
-      StreamCreationTimestamp: new Timestamp(stream.createdMs),
-      EnhancedMonitoring: [{ ShardLevelMetrics: stream.shardLevelMetrics }],
-      ...encryptionView(stream),
+      ...descriptionView(stream),
       OpenShardCount: openShards,
       ConsumerCount: await ctx.store.countConsumers(stream.uid),
       ...(onDemand && stream.warmThroughputMiBps !== undefined

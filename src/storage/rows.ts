@@ -1,6 +1,6 @@
 // The streams, shards and consumers rows as both engines store them (the same columns in SQLite and
 // PostgreSQL), and their mapping to the Store's types.
-import type { ConsumerState, ConsumerStatus, PendingChange, ShardState, StreamSettings, StreamState, StreamStatus } from './store.js';
+import type { ChannelSource, ChannelState, ChannelStatus, ConsumerState, ConsumerStatus, PendingChange, ShardState, StreamSettings, StreamState, StreamStatus } from './store.js';
 
 export interface StreamRow {
   uid: number; account: string; region: string; name: string; status: string; created_ms: number;
@@ -88,6 +88,29 @@ export function toConsumer(row: ConsumerRow): ConsumerState {
     name: row.name,
     status: row.status as ConsumerStatus,
     createdMs: row.created_ms,
+    tags: JSON.parse(row.tags) as Record<string, string>,
+    ...(row.pending_due_ms !== null ? { pendingDueMs: row.pending_due_ms } : {}),
+  };
+}
+
+/** A channels row: sources as JSON text (SQLite) or already parsed (PostgreSQL jsonb). */
+export interface ChannelRow {
+  id: string; account: string; region: string; name: string; status: string; status_reason: string | null;
+  created_ms: number; destination: string; sources: string | ChannelSource[]; config: string; tags: string; pending_due_ms: number | null;
+}
+
+export function toChannel(row: ChannelRow): ChannelState {
+  return {
+    account: row.account,
+    region: row.region,
+    name: row.name,
+    id: row.id,
+    status: row.status as ChannelStatus,
+    ...(row.status_reason !== null ? { statusReason: row.status_reason } : {}),
+    createdMs: row.created_ms,
+    destination: row.destination as ChannelState['destination'],
+    sources: typeof row.sources === 'string' ? JSON.parse(row.sources) as ChannelSource[] : row.sources,
+    config: row.config,
     tags: JSON.parse(row.tags) as Record<string, string>,
     ...(row.pending_due_ms !== null ? { pendingDueMs: row.pending_due_ms } : {}),
   };

@@ -4,14 +4,10 @@
 // per source and destination type stay unique across nodes.
 import type pg from 'pg';
 import type {
-  ChannelChangeOutcome, ChannelCreateOutcome, ChannelFilter, ChannelSource, ChannelState, ChannelStatus, NewChannel,
+  ChannelChangeOutcome, ChannelCreateOutcome, ChannelFilter, ChannelState, ChannelStatus, NewChannel,
 } from '../store.js';
+import { toChannel, type ChannelRow } from '../rows.js';
 import { LOCK, transaction } from './pool.js';
-
-interface ChannelRow {
-  id: string; account: string; region: string; name: string; status: string; status_reason: string | null;
-  created_ms: number; destination: string; sources: ChannelSource[]; config: string; tags: string; pending_due_ms: number | null;
-}
 
 /** A channel matches when one of its sources matches one of the filters (a jsonb array) given. */
 const MATCHES_FILTERS = `
@@ -81,21 +77,4 @@ export class ChannelTable {
       `UPDATE channels SET status = 'ACTIVE', pending_due_ms = NULL WHERE status <> 'DELETING' AND pending_due_ms <= $1`, [nowMs]);
     return (deleted.rowCount ?? 0) + (activated.rowCount ?? 0);
   }
-}
-
-function toChannel(row: ChannelRow): ChannelState {
-  return {
-    account: row.account,
-    region: row.region,
-    name: row.name,
-    id: row.id,
-    status: row.status as ChannelStatus,
-    ...(row.status_reason !== null ? { statusReason: row.status_reason } : {}),
-    createdMs: row.created_ms,
-    destination: row.destination as ChannelState['destination'],
-    sources: row.sources,
-    config: row.config,
-    tags: JSON.parse(row.tags) as Record<string, string>,
-    ...(row.pending_due_ms !== null ? { pendingDueMs: row.pending_due_ms } : {}),
-  };
 }

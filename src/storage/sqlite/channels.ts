@@ -3,13 +3,9 @@
 // can look into them.
 import type Database from 'better-sqlite3';
 import type {
-  ChannelChangeOutcome, ChannelCreateOutcome, ChannelFilter, ChannelSource, ChannelState, ChannelStatus, NewChannel,
+  ChannelChangeOutcome, ChannelCreateOutcome, ChannelFilter, ChannelState, ChannelStatus, NewChannel,
 } from '../store.js';
-
-interface ChannelRow {
-  id: string; account: string; region: string; name: string; status: string; status_reason: string | null;
-  created_ms: number; destination: string; sources: string; config: string; tags: string; pending_due_ms: number | null;
-}
+import { toChannel, type ChannelRow } from '../rows.js';
 
 /** Channels of the same account and region that read `source` and deliver to `destination`. */
 const SAME_SOURCE_AND_DESTINATION = `
@@ -102,21 +98,4 @@ export class ChannelTable {
     }
     return applied;
   }
-}
-
-function toChannel(row: ChannelRow): ChannelState {
-  return {
-    account: row.account,
-    region: row.region,
-    name: row.name,
-    id: row.id,
-    status: row.status as ChannelStatus,
-    ...(row.status_reason !== null ? { statusReason: row.status_reason } : {}),
-    createdMs: row.created_ms,
-    destination: row.destination as ChannelState['destination'],
-    sources: JSON.parse(row.sources) as ChannelSource[],
-    config: row.config,
-    tags: JSON.parse(row.tags) as Record<string, string>,
-    ...(row.pending_due_ms !== null ? { pendingDueMs: row.pending_due_ms } : {}),
-  };
 }
