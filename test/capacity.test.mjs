@@ -10,7 +10,7 @@ import {
   UpdateMaxRecordSizeCommand, UpdateShardCountCommand, UpdateStreamModeCommand, UpdateStreamRecordDistributionStrategyCommand,
   UpdateStreamWarmThroughputCommand,
 } from '@aws-sdk/client-kinesis';
-import { ACCOUNT, rawRequest, REGION, rejectsWith, shardId, startServer, waitFor } from './helpers.mjs';
+import { ACCOUNT, rawRequest, REGION, rejectsWith, shardId, startServer, useServer, waitFor } from './helpers.mjs';
 
 const SPACE = 1n << 128n;
 const MAX_HASH = SPACE - 1n;
@@ -117,11 +117,7 @@ async function consumeLineage(client, StreamName) {
 describe('DescribeStreamSummary and DescribeLimits', () => {
   let server;
   let client;
-  before(async () => {
-    server = await startServer({ args: ['--shard-limit', '30'] });
-    client = server.client();
-  });
-  after(async () => { await server.stop(); server.cleanup(); });
+  useServer({ args: ['--shard-limit', '30'] }, (s) => { server = s; client = s.client(); });
 
   it('summarizes a provisioned stream: open shards, monitoring, encryption, mode, record size; no warm throughput', async () => {
     await client.send(new CreateStreamCommand({ StreamName: 'sum', ShardCount: 3 }));
@@ -189,11 +185,7 @@ describe('DescribeStreamSummary and DescribeLimits', () => {
 describe('UpdateShardCount', () => {
   let server;
   let client;
-  before(async () => {
-    server = await startServer({ args: ['--shard-limit', '5000'] });
-    client = server.client();
-  });
-  after(async () => { await server.stop(); server.cleanup(); });
+  useServer({ args: ['--shard-limit', '5000'] }, (s) => { server = s; client = s.client(); });
 
   const cases = [[1, 2], [2, 1], [2, 4], [4, 2], [3, 5], [5, 3], [3, 4], [4, 3], [7, 13], [13, 7], [10, 20], [20, 10], [6, 6]];
   for (const [from, to] of cases) {
@@ -257,11 +249,7 @@ describe('UpdateShardCount', () => {
 describe('UpdateShardCount lifecycle (--update-stream-ms 300)', () => {
   let server;
   let client;
-  before(async () => {
-    server = await startServer({ args: ['--update-stream-ms', '300'] });
-    client = server.client();
-  });
-  after(async () => { await server.stop(); server.cleanup(); });
+  useServer({ args: ['--update-stream-ms', '300'] }, (s) => { server = s; client = s.client(); });
 
   const written = [];
   const counters = {};
@@ -486,13 +474,12 @@ describe('UpdateStreamMode, on-demand limits, warm throughput and record size', 
 describe('UpdateStreamRecordDistributionStrategy', () => {
   let server;
   let client;
-  before(async () => {
-    server = await startServer();
-    client = server.client();
+  useServer(async (s) => {
+    server = s;
+    client = s.client();
     await client.send(new CreateStreamCommand({ StreamName: 'auto', StreamModeDetails: { StreamMode: 'ON_DEMAND' } }));
     await client.send(new CreateStreamCommand({ StreamName: 'auto-prov', ShardCount: 4 }));
   });
-  after(async () => { await server.stop(); server.cleanup(); });
 
   const setStrategy = (StreamName, RecordDistributionStrategy) =>
     client.send(new UpdateStreamRecordDistributionStrategyCommand({ StreamARN: arnOf(StreamName), RecordDistributionStrategy }));

@@ -6,7 +6,7 @@ import {
   CreateChannelCommand, CreateStreamCommand, DeleteChannelCommand, DescribeChannelCommand, ListChannelsCommand,
   UpdateChannelCommand, paginateListChannels,
 } from '@aws-sdk/client-kinesis';
-import { ACCOUNT, rawRequest, REGION, rejectsWith, startServer, waitFor } from './helpers.mjs';
+import { ACCOUNT, rawRequest, REGION, rejectsWith, startServer, useServer, waitFor } from './helpers.mjs';
 
 const streamArn = (name, region = REGION, account = ACCOUNT) => `arn:aws:kinesis:${region}:${account}:stream/${name}`;
 const ROLE = `arn:aws:iam::${ACCOUNT}:role/channel-role`;
@@ -54,13 +54,12 @@ async function describeChannel(client, arn) {
 describe('channel lifecycle with delays', () => {
   let server;
   let client;
-  before(async () => {
-    server = await startServer({ args: ['--create-stream-ms', '60000', '--update-stream-ms', '60000', '--delete-stream-ms', '60000'] });
-    client = server.client();
+  useServer({ args: ['--create-stream-ms', '60000', '--update-stream-ms', '60000', '--delete-stream-ms', '60000'] }, async (s) => {
+    server = s;
+    client = s.client();
     await onDemandStream(client, 'life-src');
     await server.advanceClock(60_000);
   });
-  after(async () => { await server.stop(); server.cleanup(); });
 
   it('CREATING → ACTIVE → UPDATING → ACTIVE → DELETING → gone, as the clock passes each delay', async () => {
     const created = (await client.send(new CreateChannelCommand(s3Channel('life', 'life-src')))).ChannelDescription;
@@ -122,14 +121,13 @@ describe('channel lifecycle with delays', () => {
 describe('channels: descriptions, defaults and errors', () => {
   let server;
   let client;
-  before(async () => {
-    server = await startServer();
-    client = server.client();
+  useServer(async (s) => {
+    server = s;
+    client = s.client();
     await onDemandStream(client, 'src');
     await onDemandStream(client, 'src2');
     await client.send(new CreateStreamCommand({ StreamName: 'provisioned', ShardCount: 1 }));
   });
-  after(async () => { await server.stop(); server.cleanup(); });
 
   it('CreateChannel (S3) answers the description with AWS defaults; DescribeChannel and ListChannels agree', async () => {
     const created = (await client.send(new CreateChannelCommand(s3Channel('s3-defaults', 'src', { Tags: { team: 'data' } })))).ChannelDescription;

@@ -10,7 +10,7 @@ import {
   ListTagsForResourceCommand, ListTagsForStreamCommand, PutResourcePolicyCommand, RegisterStreamConsumerCommand,
   TagResourceCommand, UntagResourceCommand, paginateListStreamConsumers,
 } from '@aws-sdk/client-kinesis';
-import { ACCOUNT, rawRequest, REGION, rejectsWith, startServer, tempDir, waitFor } from './helpers.mjs';
+import { ACCOUNT, rawRequest, REGION, rejectsWith, startServer, useServer, tempDir, waitFor } from './helpers.mjs';
 
 const streamArn = (name) => `arn:aws:kinesis:${REGION}:${ACCOUNT}:stream/${name}`;
 const NO_DELAYS = ['--register-consumer-ms', '0', '--deregister-consumer-ms', '0'];
@@ -23,12 +23,11 @@ const describeArn = (client, ConsumerARN) =>
 describe('consumer lifecycle with delays', () => {
   let server;
   let client;
-  before(async () => {
-    server = await startServer({ args: ['--register-consumer-ms', '300', '--deregister-consumer-ms', '300'] });
-    client = server.client();
+  useServer({ args: ['--register-consumer-ms', '300', '--deregister-consumer-ms', '300'] }, async (s) => {
+    server = s;
+    client = s.client();
     await client.send(new CreateStreamCommand({ StreamName: 'life', ShardCount: 1 }));
   });
-  after(async () => { await server.stop(); server.cleanup(); });
 
   it('registers CREATING with an ARN in AWS form, becomes ACTIVE, deregisters DELETING, then is gone', async () => {
     const started = Date.now();
@@ -112,12 +111,11 @@ describe('consumer lifecycle with delays', () => {
 describe('consumer limits and errors', () => {
   let server;
   let client;
-  before(async () => {
-    server = await startServer({ args: NO_DELAYS });
-    client = server.client();
+  useServer({ args: NO_DELAYS }, async (s) => {
+    server = s;
+    client = s.client();
     await client.send(new CreateStreamCommand({ StreamName: 'lim', ShardCount: 1 }));
   });
-  after(async () => { await server.stop(); server.cleanup(); });
 
   it('allows 20 consumers a stream, then LimitExceededException; ConsumerCount counts them', async () => {
     for (let i = 0; i < 20; i++) await register(client, 'lim', `c${String(i).padStart(2, '0')}`);
@@ -198,12 +196,11 @@ describe('consumer limits and errors', () => {
 describe('consumers CREATING at once', () => {
   let server;
   let client;
-  before(async () => {
-    server = await startServer({ args: ['--register-consumer-ms', '600000'] });
-    client = server.client();
+  useServer({ args: ['--register-consumer-ms', '600000'] }, async (s) => {
+    server = s;
+    client = s.client();
     for (const s of ['a', 'b']) await client.send(new CreateStreamCommand({ StreamName: s, ShardCount: 1 }));
   });
-  after(async () => { await server.stop(); server.cleanup(); });
 
   it('allows 5 CREATING in an account, across its streams; a 6th waits for one to become ACTIVE', async () => {
     for (let i = 0; i < 3; i++) await register(client, 'a', `a${i}`);

@@ -6,7 +6,7 @@ import {
   CreateStreamCommand, DescribeStreamCommand, DescribeStreamSummaryCommand, GetRecordsCommand, GetShardIteratorCommand, PutRecordCommand,
   PutRecordsCommand, StartStreamEncryptionCommand, StopStreamEncryptionCommand,
 } from '@aws-sdk/client-kinesis';
-import { ACCOUNT, rawRequest, REGION, rejectsWith, startServer } from './helpers.mjs';
+import { ACCOUNT, rawRequest, REGION, rejectsWith, startServer, useServer } from './helpers.mjs';
 
 const KEY_UUID = '12345678-1234-1234-1234-123456789012';
 const KEY_ARN = `arn:aws:kms:us-east-1:123456789012:key/${KEY_UUID}`;
@@ -143,11 +143,7 @@ describe('stream encryption', () => {
 describe('stream encryption lifecycle with a delay (--update-stream-ms 60000)', () => {
   let server;
   let client;
-  before(async () => {
-    server = await startServer({ args: ['--update-stream-ms', '60000'] });
-    client = server.client();
-  });
-  after(async () => { await server.stop(); server.cleanup(); });
+  useServer({ args: ['--update-stream-ms', '60000'] }, (s) => { server = s; client = s.client(); });
 
   it('UPDATING until the delay passes; reads and writes work meanwhile; other changes are refused', async () => {
     const name = 'slow';

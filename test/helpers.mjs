@@ -1,5 +1,6 @@
 // Test helpers: real Sluice processes on free ports, real SDK clients, raw HTTP requests.
 import assert from 'node:assert/strict';
+import { after, before } from 'node:test';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import http from 'node:http';
@@ -157,6 +158,23 @@ export async function startServer(options = {}) {
     },
   };
   return server;
+}
+
+/**
+ * One server for a describe block: started before its tests (then handed to `use`, which may set
+ * things up), stopped and cleaned up after them.
+ */
+export function useServer(options, use) {
+  if (typeof options === 'function') [options, use] = [undefined, options];
+  let server;
+  before(async () => {
+    server = await startServer(options);
+    await use(server);
+  });
+  after(async () => {
+    await server?.stop();
+    await server?.cleanup();
+  });
 }
 
 const SIGNED = {

@@ -1,11 +1,11 @@
 // The read path: GetShardIterator's five starting points and its errors, GetRecords paging, limits,
 // MillisBehindLatest, concurrent polling, tamper-proof and expiring iterators, and retention.
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import {
   CreateStreamCommand, DeleteStreamCommand, DescribeStreamCommand, GetRecordsCommand, GetShardIteratorCommand, PutRecordCommand, PutRecordsCommand,
 } from '@aws-sdk/client-kinesis';
-import { ACCOUNT, rawRequest, readAllInOrder, rejectsWith, startServer } from './helpers.mjs';
+import { ACCOUNT, rawRequest, readAllInOrder, rejectsWith, startServer, useServer } from './helpers.mjs';
 
 const MiB = 1024 * 1024;
 
@@ -52,11 +52,7 @@ const texts = (records) => records.map((r) => Buffer.from(r.Data).toString());
 describe('GetShardIterator and GetRecords', () => {
   let server;
   let client;
-  before(async () => {
-    server = await startServer();
-    client = server.client();
-  });
-  after(async () => { await server.stop(); server.cleanup(); });
+  useServer((s) => { server = s; client = s.client(); });
 
   it('starts at TRIM_HORIZON, LATEST, AT_SEQUENCE_NUMBER and AFTER_SEQUENCE_NUMBER', async () => {
     const s = await makeStream(client, 'it-types');
@@ -384,11 +380,7 @@ describe('GetShardIterator and GetRecords', () => {
 describe('time: iterator expiry, MillisBehindLatest, retention', () => {
   let server;
   let client;
-  before(async () => {
-    server = await startServer();
-    client = server.client();
-  });
-  after(async () => { await server.stop(); server.cleanup(); });
+  useServer((s) => { server = s; client = s.client(); });
 
   it('refuses a sequence number from another stream whose shard has the same index', async () => {
     const a = await makeStream(client, 'time-seq-a');

@@ -8,7 +8,7 @@ import {
   ListShardsCommand, MergeShardsCommand, SplitShardCommand,
 } from '@aws-sdk/client-kinesis';
 import { createPaginator } from '@smithy/core';
-import { ACCOUNT, rawRequest, REGION, rejectsWith, shardId, startServer } from './helpers.mjs';
+import { ACCOUNT, rawRequest, REGION, rejectsWith, shardId, startServer, useServer } from './helpers.mjs';
 
 const SPACE = 1n << 128n;
 const HOUR = 3_600_000;
@@ -30,14 +30,13 @@ async function listAll(client, first) {
 describe('ListShards paging and arguments', () => {
   let server;
   let client;
-  before(async () => {
-    server = await startServer({ args: ['--shard-limit', '2000'] });
-    client = server.client();
+  useServer({ args: ['--shard-limit', '2000'] }, async (s) => {
+    server = s;
+    client = s.client();
     await client.send(new CreateStreamCommand({ StreamName: 'ls-small', ShardCount: 3 }));
     await client.send(new CreateStreamCommand({ StreamName: 'ls-25', ShardCount: 25 }));
     await client.send(new CreateStreamCommand({ StreamName: 'ls-big', ShardCount: 1203 }));
   });
-  after(async () => { await server.stop(); server.cleanup(); });
 
   it('lists every shard with its ranges, by StreamName or StreamARN, as DescribeStream shows them', async () => {
     const byName = await client.send(new ListShardsCommand({ StreamName: 'ls-small' }));
@@ -182,11 +181,7 @@ describe('ListShards paging and arguments', () => {
 describe('ListShards while a stream is being created', () => {
   let server;
   let client;
-  before(async () => {
-    server = await startServer({ args: ['--create-stream-ms', '60000'] });
-    client = server.client();
-  });
-  after(async () => { await server.stop(); server.cleanup(); });
+  useServer({ args: ['--create-stream-ms', '60000'] }, (s) => { server = s; client = s.client(); });
 
   it('answers ResourceInUseException until the stream is ACTIVE', async () => {
     await client.send(new CreateStreamCommand({ StreamName: 'ls-creating', ShardCount: 2 }));

@@ -5,7 +5,7 @@ import { after, before, describe, it } from 'node:test';
 import {
   CreateStreamCommand, DescribeStreamCommand, DescribeStreamSummaryCommand, DisableEnhancedMonitoringCommand, EnableEnhancedMonitoringCommand, PutRecordCommand,
 } from '@aws-sdk/client-kinesis';
-import { ACCOUNT, rawRequest, REGION, rejectsWith, startServer } from './helpers.mjs';
+import { ACCOUNT, rawRequest, REGION, rejectsWith, startServer, useServer } from './helpers.mjs';
 
 const ALL = [
   'IncomingBytes', 'IncomingRecords', 'OutgoingBytes', 'OutgoingRecords',
@@ -101,11 +101,7 @@ describe('enhanced monitoring', () => {
 describe('enhanced monitoring with a delay (--update-stream-ms 60000)', () => {
   let server;
   let client;
-  before(async () => {
-    server = await startServer({ args: ['--update-stream-ms', '60000'] });
-    client = server.client();
-  });
-  after(async () => { await server.stop(); server.cleanup(); });
+  useServer({ args: ['--update-stream-ms', '60000'] }, (s) => { server = s; client = s.client(); });
 
   it('the stream is UPDATING until the delay passes, writes keep working, and other changes are refused', async () => {
     const name = 'slow';

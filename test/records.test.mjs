@@ -6,7 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import {
   CreateStreamCommand, DescribeStreamCommand, GetRecordsCommand, GetShardIteratorCommand, PutRecordCommand, PutRecordsCommand,
 } from '@aws-sdk/client-kinesis';
-import { ACCOUNT, rawRequest, readAllInOrder, rejectsWith, startServer, waitFor } from './helpers.mjs';
+import { ACCOUNT, rawRequest, readAllInOrder, rejectsWith, startServer, useServer, waitFor } from './helpers.mjs';
 
 const MiB = 1024 * 1024;
 
@@ -345,11 +345,7 @@ describe('PutRecord and PutRecords', () => {
 describe('GetRecords in JSON', () => {
   let server;
   let client;
-  before(async () => {
-    server = await startServer();
-    client = server.client();
-  });
-  after(async () => { await server.stop(); server.cleanup(); });
+  useServer((s) => { server = s; client = s.client(); });
 
   it('returns partition keys and data exactly, whatever characters and bytes they hold', async () => {
     await client.send(new CreateStreamCommand({ StreamName: 'chars', ShardCount: 1 }));

@@ -2,12 +2,12 @@
 // and reading records across a reshard (parent → children) exactly once and in per-key order.
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import {
   CreateStreamCommand, DescribeStreamCommand, GetRecordsCommand, GetShardIteratorCommand, MergeShardsCommand,
   PutRecordCommand, PutRecordsCommand, SplitShardCommand,
 } from '@aws-sdk/client-kinesis';
-import { ACCOUNT, rawRequest, REGION, rejectsWith, shardId, startServer, waitFor } from './helpers.mjs';
+import { ACCOUNT, rawRequest, REGION, rejectsWith, shardId, startServer, useServer, waitFor } from './helpers.mjs';
 
 const SPACE = 1n << 128n;
 const MAX_HASH = SPACE - 1n;
@@ -64,11 +64,7 @@ async function readShard(client, StreamName, ShardId, limit = 10000) {
 describe('resharding lifecycle with a delay (--update-stream-ms 300)', () => {
   let server;
   let client;
-  before(async () => {
-    server = await startServer({ args: ['--update-stream-ms', '300'] });
-    client = server.client();
-  });
-  after(async () => { await server.stop(); server.cleanup(); });
+  useServer({ args: ['--update-stream-ms', '300'] }, (s) => { server = s; client = s.client(); });
 
   it('SplitShard: UPDATING with reads and writes working, then ACTIVE with the new lineage', async () => {
     const name = 'split-slow';
@@ -155,13 +151,12 @@ describe('resharding lifecycle with a delay (--update-stream-ms 300)', () => {
 describe('SplitShard and MergeShards refusals', () => {
   let server;
   let client;
-  before(async () => {
-    server = await startServer();
-    client = server.client();
+  useServer(async (s) => {
+    server = s;
+    client = s.client();
     await client.send(new CreateStreamCommand({ StreamName: 'three', ShardCount: 3 }));
     await client.send(new CreateStreamCommand({ StreamName: 'ondemand', StreamModeDetails: { StreamMode: 'ON_DEMAND' } }));
   });
-  after(async () => { await server.stop(); server.cleanup(); });
 
   it('refuses to split or merge a shard that is already closed', async () => {
     await client.send(new CreateStreamCommand({ StreamName: 'closed', ShardCount: 1 }));
@@ -252,11 +247,7 @@ describe('SplitShard and MergeShards refusals', () => {
 describe('shard limit on split', () => {
   let server;
   let client;
-  before(async () => {
-    server = await startServer({ args: ['--shard-limit', '3'] });
-    client = server.client();
-  });
-  after(async () => { await server.stop(); server.cleanup(); });
+  useServer({ args: ['--shard-limit', '3'] }, (s) => { server = s; client = s.client(); });
 
   it('refuses a split past the account limit and allows it after a merge', async () => {
     await client.send(new CreateStreamCommand({ StreamName: 'full', ShardCount: 3 }));
@@ -273,11 +264,7 @@ describe('shard limit on split', () => {
 describe('reading across a reshard', () => {
   let server;
   let client;
-  before(async () => {
-    server = await startServer();
-    client = server.client();
-  });
-  after(async () => { await server.stop(); server.cleanup(); });
+  useServer((s) => { server = s; client = s.client(); });
 
   it('keeps records written before a split readable from the closed parent, which ends with ChildShards', async () => {
     const name = 'parent-read';

@@ -2,13 +2,13 @@
 // retention period enforced on reads and on storage; data that had expired does not come back.
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import Database from 'better-sqlite3';
 import {
   CreateStreamCommand, DecreaseStreamRetentionPeriodCommand, DescribeStreamCommand, DescribeStreamSummaryCommand,
   GetRecordsCommand, GetShardIteratorCommand, IncreaseStreamRetentionPeriodCommand, PutRecordCommand, SplitShardCommand,
 } from '@aws-sdk/client-kinesis';
-import { ACCOUNT, ON_POSTGRES, rawRequest, REGION, rejectsWith, startServer } from './helpers.mjs';
+import { ACCOUNT, ON_POSTGRES, rawRequest, REGION, rejectsWith, startServer, useServer } from './helpers.mjs';
 
 const HOUR = 3_600_000;
 const arnOf = (name) => `arn:aws:kinesis:${REGION}:${ACCOUNT}:stream/${name}`;
@@ -32,11 +32,7 @@ const put = (client, StreamName, text) => client.send(new PutRecordCommand({ Str
 describe('retention period changes', () => {
   let server;
   let client;
-  before(async () => {
-    server = await startServer();
-    client = server.client();
-  });
-  after(async () => { await server.stop(); server.cleanup(); });
+  useServer((s) => { server = s; client = s.client(); });
 
   it('increases and decreases within 24..8760 hours, by StreamName or StreamARN, shown by both Describe operations', async () => {
     await client.send(new CreateStreamCommand({ StreamName: 'ret', ShardCount: 1 }));
@@ -125,11 +121,7 @@ describe('retention period changes', () => {
 describe('retention changes need an ACTIVE stream', () => {
   let server;
   let client;
-  before(async () => {
-    server = await startServer({ args: ['--update-stream-ms', '60000'] });
-    client = server.client();
-  });
-  after(async () => { await server.stop(); server.cleanup(); });
+  useServer({ args: ['--update-stream-ms', '60000'] }, (s) => { server = s; client = s.client(); });
 
   it('answers ResourceInUseException while the stream is UPDATING', async () => {
     await client.send(new CreateStreamCommand({ StreamName: 'ret-busy', ShardCount: 1 }));

@@ -8,7 +8,7 @@ import {
   paginateListStreams,
   waitUntilStreamExists, waitUntilStreamNotExists,
 } from '@aws-sdk/client-kinesis';
-import { ACCOUNT, rawRequest, REGION, rejectsWith, shardId, startServer, waitFor } from './helpers.mjs';
+import { ACCOUNT, rawRequest, REGION, rejectsWith, shardId, startServer, useServer, waitFor } from './helpers.mjs';
 
 const SPACE = 1n << 128n;
 const MAX_HASH = SPACE - 1n;
@@ -37,11 +37,7 @@ async function describe1(client, name) {
 describe('CreateStream and DeleteStream lifecycle with delays', () => {
   let server;
   let client;
-  before(async () => {
-    server = await startServer({ args: ['--create-stream-ms', '300', '--delete-stream-ms', '300'] });
-    client = server.client();
-  });
-  after(async () => { await server.stop(); server.cleanup(); });
+  useServer({ args: ['--create-stream-ms', '300', '--delete-stream-ms', '300'] }, (s) => { server = s; client = s.client(); });
 
   it('answers CREATING at once, with no shards, then ACTIVE after the delay', async () => {
     const started = Date.now();
@@ -135,11 +131,7 @@ describe('CreateStream and DeleteStream lifecycle with delays', () => {
 describe('CreateStream shapes and validation', () => {
   let server;
   let client;
-  before(async () => {
-    server = await startServer();
-    client = server.client();
-  });
-  after(async () => { await server.stop(); server.cleanup(); });
+  useServer((s) => { server = s; client = s.client(); });
 
   for (const n of [1, 2, 3, 5]) {
     it(`divides the hash space evenly over ${n} shard(s)`, async () => {
@@ -293,11 +285,7 @@ describe('CreateStream shapes and validation', () => {
 describe('account shard limit', () => {
   let server;
   let client;
-  before(async () => {
-    server = await startServer({ args: ['--shard-limit', '5'] });
-    client = server.client();
-  });
-  after(async () => { await server.stop(); server.cleanup(); });
+  useServer({ args: ['--shard-limit', '5'] }, (s) => { server = s; client = s.client(); });
 
   it('refuses a stream that would exceed the limit, with the service message', async () => {
     await rejectsWith(client.send(new CreateStreamCommand({ StreamName: 'toobig', ShardCount: 6 })), 'LimitExceededException', limitMessage(0, 5, 6));
@@ -318,12 +306,11 @@ describe('account shard limit', () => {
 describe('DescribeStream paging', () => {
   let server;
   let client;
-  before(async () => {
-    server = await startServer();
-    client = server.client();
+  useServer(async (s) => {
+    server = s;
+    client = s.client();
     await client.send(new CreateStreamCommand({ StreamName: 'paged', ShardCount: 7 }));
   });
-  after(async () => { await server.stop(); server.cleanup(); });
 
   it('pages with Limit, ExclusiveStartShardId and HasMoreShards', async () => {
     const first = (await client.send(new DescribeStreamCommand({ StreamName: 'paged', Limit: 3 }))).StreamDescription;
@@ -471,13 +458,12 @@ describe('ListStreams paging', () => {
 describe('StreamARN in place of StreamName', () => {
   let server;
   let client;
-  before(async () => {
-    server = await startServer();
-    client = server.client();
+  useServer(async (s) => {
+    server = s;
+    client = s.client();
     await client.send(new CreateStreamCommand({ StreamName: 'byarn', ShardCount: 2 }));
     await client.send(new CreateStreamCommand({ StreamName: 'other', ShardCount: 1 }));
   });
-  after(async () => { await server.stop(); server.cleanup(); });
 
   it('accepts StreamARN in DescribeStream, tags, PutRecord, GetShardIterator and DeleteStream', async () => {
     const StreamARN = arnOf('byarn');

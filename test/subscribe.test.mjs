@@ -5,14 +5,14 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import http2 from 'node:http2';
 import { readFileSync } from 'node:fs';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { EventStreamCodec } from '@smithy/eventstream-codec';
 import { Decoder as CborDecoder, addExtension, encode as cborEncode } from 'cbor-x';
 import {
   CreateStreamCommand, DeleteStreamCommand, DeregisterStreamConsumerCommand, DescribeStreamConsumerCommand,
   PutRecordCommand, PutRecordsCommand, RegisterStreamConsumerCommand, SplitShardCommand, SubscribeToShardCommand,
 } from '@aws-sdk/client-kinesis';
-import { ACCOUNT, REGION, rejectsWith, shardId, startServer, waitFor } from './helpers.mjs';
+import { ACCOUNT, REGION, rejectsWith, shardId, useServer, waitFor } from './helpers.mjs';
 
 const streamArn = (name) => `arn:aws:kinesis:${REGION}:${ACCOUNT}:stream/${name}`;
 const NO_DELAYS = ['--register-consumer-ms', '0', '--deregister-consumer-ms', '0'];
@@ -156,12 +156,11 @@ function rssBytesOf(pid) {
 describe('SubscribeToShard delivery', () => {
   let server;
   let client;
-  before(async () => {
-    server = await startServer({ args: NO_DELAYS });
-    client = server.client();
+  useServer({ args: NO_DELAYS }, async (s) => {
+    server = s;
+    client = s.client();
     await client.send(new CreateStreamCommand({ StreamName: 'live', ShardCount: 1 }));
   });
-  after(async () => { await server.stop(); server.cleanup(); });
 
   it('pushes records put after subscribing to the SDK over h2c, in order, with the position to resume from', async () => {
     const arn = await register(client, 'live', 'sdk');
@@ -357,12 +356,11 @@ describe('SubscribeToShard delivery', () => {
 describe('SubscribeToShard across a reshard', () => {
   let server;
   let client;
-  before(async () => {
-    server = await startServer({ args: NO_DELAYS });
-    client = server.client();
+  useServer({ args: NO_DELAYS }, async (s) => {
+    server = s;
+    client = s.client();
     await client.send(new CreateStreamCommand({ StreamName: 'split', ShardCount: 1 }));
   });
-  after(async () => { await server.stop(); server.cleanup(); });
 
   it('ends a closed shard with ChildShards and no ContinuationSequenceNumber, then the children go on', async () => {
     const arn = await register(client, 'split', 'kcl');
@@ -421,12 +419,11 @@ describe('SubscribeToShard across a reshard', () => {
 describe('SubscribeToShard and the clock', () => {
   let server;
   let client;
-  before(async () => {
-    server = await startServer({ args: ['--register-consumer-ms', '100000', '--deregister-consumer-ms', '0'] });
-    client = server.client();
+  useServer({ args: ['--register-consumer-ms', '100000', '--deregister-consumer-ms', '0'] }, async (s) => {
+    server = s;
+    client = s.client();
     await client.send(new CreateStreamCommand({ StreamName: 'time', ShardCount: 1 }));
   });
-  after(async () => { await server.stop(); server.cleanup(); });
 
   it('refuses a consumer that is not ACTIVE yet', async () => {
     const arn = await register(client, 'time', 'young');
@@ -509,12 +506,11 @@ describe('SubscribeToShard and the clock', () => {
 describe('a subscriber that does not read', () => {
   let server;
   let client;
-  before(async () => {
-    server = await startServer({ args: NO_DELAYS });
-    client = server.client();
+  useServer({ args: NO_DELAYS }, async (s) => {
+    server = s;
+    client = s.client();
     await client.send(new CreateStreamCommand({ StreamName: 'slow', ShardCount: 1 }));
   });
-  after(async () => { await server.stop(); server.cleanup(); });
 
   it('blocks neither writers nor other consumers, and server memory stays bounded', async (t) => {
     // Raw HTTP/2 clients that take the headers and then read nothing: flow control holds the server back.
