@@ -409,7 +409,7 @@ describe('GetRecords in JSON', () => {
     }
   });
 
-  it('answers large reads on many HTTP/1.1 connections at once, every byte right (answer memory is reused)', async () => {
+  it('answers large reads on many HTTP/1.1 connections at once, every byte right', async () => {
     await client.send(new CreateStreamCommand({ StreamName: 'wide', ShardCount: 4 }));
     await waitFor(async () => (await client.send(new DescribeStreamCommand({ StreamName: 'wide' }))).StreamDescription.StreamStatus === 'ACTIVE');
     const dataOf = (key) => Buffer.alloc(1024, key).toString('base64');

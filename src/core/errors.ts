@@ -18,7 +18,7 @@ export const resourceNotFound = (message: string) => new KinesisError('ResourceN
 export const resourceInUse = (message: string) => new KinesisError('ResourceInUseException', message);
 export const limitExceeded = (message: string) => new KinesisError('LimitExceededException', message);
 export const validationError = (message: string) => new KinesisError('ValidationException', message);
-export const serializationError = (message: string) => new KinesisError('SerializationException', message);
 export const expiredIterator = (message: string) => new KinesisError('ExpiredIteratorException', message);
+/** The event-stream exception for a failure of ours (a plain response answers InternalFailure). */
 export const internalFailure = (message = 'Internal service failure.') =>
   new KinesisError('InternalFailureException', message, 500);

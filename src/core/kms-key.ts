@@ -9,9 +9,6 @@ const KMS_ARN = 'arn:aws[a-z-]*:kms:[a-z0-9-]+:\\d{12}:';
 
 const KMS_KEY = new RegExp(`^(?:${KEY_ID}|${ALIAS}|${KMS_ARN}key/${KEY_ID}|${KMS_ARN}${ALIAS})$`);
 
-/** The alias of the KMS key that Kinesis Data Streams owns. */
-export const KINESIS_MANAGED_KEY = 'alias/aws/kinesis';
-
 export function isKmsKeyId(keyId: string): boolean {
   return KMS_KEY.test(keyId);
 }

@@ -7,7 +7,7 @@
 import { createRequire } from 'node:module';
 import type { EventStreamCodec } from '@smithy/eventstream-codec';
 import type { MessageHeaders } from '@smithy/types';
-import { KinesisError } from '../core/errors.js';
+import { internalFailure, KinesisError } from '../core/errors.js';
 import type { EventStreamOutput } from '../operations/context.js';
 import { encodeBody, type Codec } from '../protocol/codec.js';
 
@@ -66,7 +66,7 @@ export function eventStreamBody(c: Codec, output: EventStreamOutput, onError: (e
           yield exceptionFrame(c, err);
         } else {
           onError(err);
-          yield exceptionFrame(c, new KinesisError('InternalFailureException', 'Internal service failure.', 500));
+          yield exceptionFrame(c, internalFailure());
         }
       }
     },

@@ -66,6 +66,9 @@ export function errorReply(codec: Codec, error: KinesisError): Reply {
   };
 }
 
+/** A failure of ours, as the service answers one: 500, InternalFailure, no message. */
+const internalFailureReply = (codec: Codec) => errorReply(codec, new KinesisError('InternalFailure', '', 500));
+
 const contentTypeOf = (codec: Codec) => (codec === 'cbor' ? 'application/x-amz-cbor-1.1' : 'application/x-amz-json-1.1');
 
 export class FrontDoor {
@@ -115,7 +118,7 @@ export class FrontDoor {
       decoded = await this.decoder.decode(name, codec, request.body);
     } catch (err) {
       this.log.error({ err, operation: name }, 'internal failure decoding the request');
-      return errorReply(codec, new KinesisError('InternalFailure', '', 500));
+      return internalFailureReply(codec);
     }
     if (!decoded.ok && decoded.unreadable) return errorReply(codec, new SerializationError());
     try {
@@ -147,7 +150,7 @@ export class FrontDoor {
         return errorReply(codec, err);
       }
       this.log.error({ err, operation: name }, 'internal failure');
-      return errorReply(codec, new KinesisError('InternalFailure', '', 500));
+      return internalFailureReply(codec);
     }
   }
 }
