@@ -77,6 +77,68 @@ describe('decoding threads', () => {
     for (const r of all) assert.equal(r.Data, wanted.get(r.PartitionKey));
   });
 
+  it('keeps every record of many concurrent large PutRecords intact (bodies travel in reused memory)', async () => {
+    // 48 calls, 12 at a time, each record's bytes unique: a body's memory handed back to the pool
+    // before its records were stored, or records read at the wrong place in it, would show here as
+    // records whose bytes belong to another one. Some records name an ExplicitHashKey.
+    const calls = 48;
+    const perCall = 120;
+    const wanted = new Map();
+    const bodies = [];
+    for (let c = 0; c < calls; c++) {
+      const recs = [];
+      for (let i = 0; i < perCall; i++) {
+        const key = `c${c}-r${i}`;
+        const data = Buffer.alloc(300 + ((c * 7 + i) % 200));
+        data.write(`${key}|`);
+        for (let j = key.length + 1; j < data.length; j++) data[j] = (c * 31 + i * 17 + j) % 256;
+        wanted.set(key, data.toString('base64'));
+        recs.push(i % 10 === 3 ? { Data: data.toString('base64'), PartitionKey: key, ExplicitHashKey: String(BigInt(i) * 10n ** 36n) } : { Data: data.toString('base64'), PartitionKey: key });
+      }
+      bodies.push({ StreamName: 'many', Records: recs });
+    }
+    const created = await rawRequest(threaded.endpoint, { target: 'CreateStream', body: { StreamName: 'many', ShardCount: 3 } });
+    assert.equal(created.status, 200, created.body.toString());
+    for (let i = 0; i < 100; i++) {
+      const d = await rawRequest(threaded.endpoint, { target: 'DescribeStreamSummary', body: { StreamName: 'many' } });
+      if (d.json.StreamDescriptionSummary.StreamStatus === 'ACTIVE') break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    const shardOf = new Map();
+    let next = 0;
+    await Promise.all(Array.from({ length: 12 }, async () => {
+      while (next < calls) {
+        const body = bodies[next++];
+        const res = await rawRequest(threaded.endpoint, { target: 'PutRecords', body });
+        assert.equal(res.status, 200, res.body.toString());
+        assert.equal(res.json.FailedRecordCount, 0);
+        res.json.Records.forEach((r, i) => shardOf.set(body.Records[i].PartitionKey, r.ShardId));
+      }
+    }));
+    // An explicit hash key decides the shard: 3·10^36 and above lie past the first third of 2^128.
+    const third = (1n << 128n) / 3n;
+    for (const [i, key] of [[3, 'c0-r3'], [113, 'c5-r113']]) {
+      const expected = BigInt(i) * 10n ** 36n < third ? 'shardId-000000000000' : BigInt(i) * 10n ** 36n < 2n * third ? 'shardId-000000000001' : 'shardId-000000000002';
+      assert.equal(shardOf.get(key), expected, key);
+    }
+    let read = 0;
+    for (const shard of ['shardId-000000000000', 'shardId-000000000001', 'shardId-000000000002']) {
+      let it = (await rawRequest(threaded.endpoint, { target: 'GetShardIterator', body: { StreamName: 'many', ShardId: shard, ShardIteratorType: 'TRIM_HORIZON' } })).json.ShardIterator;
+      for (;;) {
+        const got = await rawRequest(threaded.endpoint, { target: 'GetRecords', body: { ShardIterator: it } });
+        assert.equal(got.status, 200);
+        for (const r of got.json.Records) {
+          assert.equal(r.Data, wanted.get(r.PartitionKey), `bytes of ${r.PartitionKey}`);
+          assert.equal(shardOf.get(r.PartitionKey), shard);
+          read++;
+        }
+        if (got.json.Records.length === 0) break;
+        it = got.json.NextShardIterator;
+      }
+    }
+    assert.equal(read, calls * perCall);
+  });
+
   it('answers an unreadable large body with SerializationException', async () => {
     const text = JSON.stringify({ StreamName: 'big', Records: records(400) });
     await sameError('PutRecords', text.slice(0, -10), 'SerializationException');

@@ -23,6 +23,8 @@ interface RecordInput {
   Data: Buffer;
   PartitionKey: string;
   ExplicitHashKey?: string;
+  /** The MD5 of PartitionKey as a hash key, when a decoding thread computed it (protocol/packed-records.ts). */
+  keyHash?: bigint;
 }
 
 // AUTO record distribution: hash keys from a golden-ratio walk over the key space (a low-discrepancy
@@ -42,7 +44,7 @@ function distributesAutomatically(stream: StreamState): boolean {
 
 function hashKeyOf(record: RecordInput, auto = false): bigint {
   if (auto) return nextAutoHashKey();
-  if (record.ExplicitHashKey === undefined) return hashPartitionKey(record.PartitionKey);
+  if (record.ExplicitHashKey === undefined) return record.keyHash ?? hashPartitionKey(record.PartitionKey);
   const key = BigInt(record.ExplicitHashKey);
   if (key > MAX_HASH_KEY) {
     throw invalidArgument(`Invalid ExplicitHashKey. ExplicitHashKey must be in the range: [0, 2^128-1]. Specified value was ${record.ExplicitHashKey}`);

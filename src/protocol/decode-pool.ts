@@ -7,13 +7,22 @@ import { Worker } from 'node:worker_threads';
 import type { Codec } from './codec.js';
 import { decodeRequest, restoreError, type Decoded, type ErrorCopy } from './decoding.js';
 import type { DecodeJob } from './decode-worker.js';
+import { unpackRecords, type PackedRecords } from './packed-records.js';
 
 /** Bodies at least this large go to a decoding thread. */
 export const OFFLOAD_MIN_BYTES = 32 * 1024;
 
+/** Memory kept for bodies that go to a decoding thread: at most this many places, each of at least PLACE_MIN_BYTES. */
+const SPARE_PLACES = 8;
+const PLACE_MIN_BYTES = 1024 * 1024;
+/** Bodies larger than this get memory of their own, not kept afterwards. */
+const PLACE_MAX_BYTES = 2 * 1024 * 1024;
+
+/** What a decoding thread answers; a PutRecords input comes packed, in the memory of its body. */
 type Reply =
-  | { id: number; decoded: Decoded | { ok: false; unreadable: false; error: ErrorCopy }; failure?: undefined }
-  | { id: number; failure: string; decoded?: undefined };
+  | { id: number; decoded: Decoded | { ok: false; unreadable: false; error: ErrorCopy }; packed?: undefined; failure?: undefined }
+  | { id: number; packed: PackedRecords; decoded?: undefined; failure?: undefined }
+  | { id: number; failure: string; decoded?: undefined; packed?: undefined };
 
 interface Pending {
   resolve: (decoded: Decoded) => void;
@@ -24,14 +33,21 @@ class DecodeThread {
   readonly pending = new Map<number, Pending>();
   private worker?: Worker;
 
+  constructor(private readonly release: (memory: ArrayBuffer) => void) {}
+
   private start(): Worker {
-    const worker = new Worker(new URL('./decode-worker.js', import.meta.url));
+    // Its garbage is small strings and records, one body's worth at a time: a small young generation keeps its memory small.
+    const worker = new Worker(new URL('./decode-worker.js', import.meta.url), { resourceLimits: { maxYoungGenerationSizeMb: 4 } });
     worker.unref();
     worker.on('message', (reply: Reply) => {
       const waiting = this.pending.get(reply.id);
       if (!waiting) return;
       this.pending.delete(reply.id);
       if (reply.failure !== undefined) return waiting.reject(new Error(reply.failure));
+      if (reply.packed) {
+        const memory = reply.packed.data;
+        return waiting.resolve({ ok: true, input: unpackRecords(reply.packed), release: () => this.release(memory) });
+      }
       const d = reply.decoded;
       if (d.ok) waiting.resolve({ ok: true, input: asBuffers(d.input) as Record<string, unknown> });
       else if (d.unreadable) waiting.resolve(d);
@@ -61,12 +77,35 @@ class DecodeThread {
   }
 }
 
+/**
+ * Decoding threads, and the memory their bodies travel in. A body bound for a thread is gathered
+ * into a place of this pool's, moves to the thread, comes back holding the decoded records, and is
+ * handed back here once the operation is done with them: the same few megabytes go round, instead
+ * of a fresh megabyte allocated, faulted in and left to the garbage collector for every request.
+ */
 export class DecodePool {
   private readonly threads: DecodeThread[];
+  private readonly spare: ArrayBuffer[] = [];
+  /** The memory place() gave out: only that is moved to a thread (other memory may be shared). */
+  private readonly placed = new WeakSet<ArrayBuffer>();
   private nextId = 0;
 
   constructor(size: number) {
-    this.threads = Array.from({ length: size }, () => new DecodeThread());
+    this.threads = Array.from({ length: size }, () => new DecodeThread((memory) => this.release(memory)));
+  }
+
+  /** Where to gather a request body of `size` bytes: a place of the pool's when it will go to a thread. */
+  place(size: number): Buffer {
+    if (this.threads.length === 0 || size < OFFLOAD_MIN_BYTES || size > PLACE_MAX_BYTES) return Buffer.allocUnsafe(size);
+    const i = this.spare.findIndex((m) => m.byteLength >= size);
+    const memory = i >= 0 ? this.spare.splice(i, 1)[0]! : new ArrayBuffer(Math.max(size, PLACE_MIN_BYTES));
+    this.placed.add(memory);
+    return Buffer.from(memory, 0, size);
+  }
+
+  /** Takes back a place whose contents nothing reads any more. */
+  private release(memory: ArrayBuffer): void {
+    if (memory.byteLength >= PLACE_MIN_BYTES && memory.byteLength <= PLACE_MAX_BYTES && this.spare.length < SPARE_PLACES) this.spare.push(memory);
   }
 
   /** Decodes on the least busy thread, or inline when there are none or the body is small. */
@@ -74,10 +113,13 @@ export class DecodePool {
     if (this.threads.length === 0 || body.length < OFFLOAD_MIN_BYTES) return decodeRequest(operation, codec, body);
     let thread = this.threads[0]!;
     for (const t of this.threads) if (t.pending.size < thread.pending.size) thread = t;
-    // The body moves to the thread without a copy when it is the whole of its memory (as a body
-    // gathered from several network chunks is); otherwise it moves as a copy.
-    const own = body.byteOffset === 0 && body.byteLength === body.buffer.byteLength ? body : Buffer.from(body);
-    const job: DecodeJob = { id: this.nextId++, operation, codec, body: own.buffer as ArrayBuffer };
+    // A body gathered in place() moves to the thread without a copy; any other is copied into a place first.
+    let own = body;
+    if (!(body.byteOffset === 0 && this.placed.has(body.buffer as ArrayBuffer))) {
+      own = this.place(body.length);
+      body.copy(own);
+    }
+    const job: DecodeJob = { id: this.nextId++, operation, codec, body: own.buffer as ArrayBuffer, length: own.length };
     return new Promise((resolve, reject) => thread.post(job, { resolve, reject }));
   }
 

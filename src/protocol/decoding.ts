@@ -7,15 +7,17 @@ import { readPutRecordsJson } from './put-records-json.js';
 import { readInput, SerializationError } from './validate.js';
 
 export type Decoded =
-  | { ok: true; input: Record<string, unknown> }
+  /** `release`: to be called once the operation is done with the input (decode-pool.ts). */
+  | { ok: true; input: Record<string, unknown>; release?: () => void }
   /** The body is not a readable object (a SerializationException, answered before authentication). */
   | { ok: false; unreadable: true }
   /** The body reads, but not as the operation's input. */
   | { ok: false; unreadable: false; error: KinesisError };
 
-export function decodeRequest(operation: string, codec: Codec, body: Buffer): Decoded {
+/** `target`: where a plainly valid JSON PutRecords body's data may be decoded (see readPutRecordsJson). */
+export function decodeRequest(operation: string, codec: Codec, body: Buffer, target?: Buffer): Decoded {
   if (operation === 'PutRecords' && codec === 'json') {
-    const input = readPutRecordsJson(body);
+    const input = readPutRecordsJson(body, target);
     if (input) return { ok: true, input };
   }
   let value: unknown;

@@ -98,11 +98,25 @@ function mismatch(value: unknown, type: string): SerializationError {
 /** Canonical base64 decoded, or undefined for anything else (what decodeBase64 accepts without a word). */
 export function decodeCanonicalBase64(text: string): Buffer | undefined {
   const bytes = Buffer.from(text, 'base64');
+  return isCanonicalBase64(text, bytes) ? bytes : undefined;
+}
+
+/**
+ * Canonical base64 decoded into `target` at `at` (which has room for text.length / 4 * 3 bytes):
+ * a view of the bytes written, or undefined for anything else.
+ */
+export function decodeCanonicalBase64Into(text: string, target: Buffer, at: number): Buffer | undefined {
+  const bytes = target.subarray(at, at + target.write(text, at, 'base64'));
+  return isCanonicalBase64(text, bytes) ? bytes : undefined;
+}
+
+/** Whether `bytes`, decoded from `text`, are what canonical base64 text gives (no stray or url-safe characters, padding, or unused bits). */
+function isCanonicalBase64(text: string, bytes: Buffer): boolean {
   const pad = text.endsWith('==') ? 2 : text.endsWith('=') ? 1 : 0;
   if (text.length % 4 === 0 && bytes.length === (text.length / 4) * 3 - pad && !text.includes('-') && !text.includes('_')) {
-    if (text.length === 0 || bytes.subarray(((text.length - 4) / 4) * 3).toString('base64') === text.slice(-4)) return bytes;
+    return text.length === 0 || bytes.subarray(((text.length - 4) / 4) * 3).toString('base64') === text.slice(-4);
   }
-  return undefined;
+  return false;
 }
 
 function decodeBase64(text: string): Buffer {

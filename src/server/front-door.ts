@@ -5,6 +5,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import { KinesisError } from '../core/errors.js';
 import type { Logger } from 'pino';
 import { EventStreamOutput, OPERATIONS, type Services } from '../operations/index.js';
+import type { Operation } from '../operations/context.js';
 import { BodyError, CONTENT_TYPES, decodeBody, encodeBody, type Codec } from '../protocol/codec.js';
 import type { DecodePool } from '../protocol/decode-pool.js';
 import type { Decoded } from '../protocol/decoding.js';
@@ -79,6 +80,11 @@ export class FrontDoor {
     private readonly extensions: Extension[] = [],
   ) {}
 
+  /** Where to gather a request body of `size` bytes (a large one may go to a decoding thread). */
+  bodyPlace(size: number): Buffer {
+    return this.decoder.place(size);
+  }
+
   async handle(request: RawRequest): Promise<Reply> {
     for (const extension of this.extensions) {
       const reply = await extension(request);
@@ -102,7 +108,6 @@ export class FrontDoor {
       }
       return xmlError(404, 'UnknownOperationException');
     }
-    const contentType = contentTypeOf(codec);
     if (!operation) {
       try {
         decodeBody(codec, request.body);
@@ -121,6 +126,15 @@ export class FrontDoor {
       return internalFailureReply(codec);
     }
     if (!decoded.ok && decoded.unreadable) return errorReply(codec, new SerializationError());
+    try {
+      return await this.perform(name, operation, codec, decoded, request);
+    } finally {
+      if (decoded.ok) decoded.release?.();
+    }
+  }
+
+  private async perform(name: string, operation: Operation, codec: Codec, decoded: Exclude<Decoded, { unreadable: true }>, request: RawRequest): Promise<Reply> {
+    const contentType = contentTypeOf(codec);
     try {
       const query = request.url.includes('?') ? new URL(request.url, 'http://localhost').searchParams : NO_QUERY;
       const credentials = readCredentials(request.headers, query);

@@ -108,8 +108,11 @@ export async function listen(frontDoor: FrontDoor, host: string, port: number, l
   };
 }
 
-/** The whole request body; undefined past MAX_BODY_BYTES (the rest is read and dropped). */
-function readBody(req: AnyRequest): Promise<Buffer | undefined> {
+/**
+ * The whole request body, gathered where `place` says; undefined past MAX_BODY_BYTES (the rest is
+ * read and dropped).
+ */
+function readBody(req: AnyRequest, place: (size: number) => Buffer): Promise<Buffer | undefined> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
@@ -120,7 +123,13 @@ function readBody(req: AnyRequest): Promise<Buffer | undefined> {
     });
     req.once('end', () => {
       if (size > MAX_BODY_BYTES) resolve(undefined);
-      else resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size));
+      else if (chunks.length === 1) resolve(chunks[0]!);
+      else {
+        const body = place(size);
+        let at = 0;
+        for (const chunk of chunks) at += chunk.copy(body, at);
+        resolve(body);
+      }
     });
     req.once('error', reject);
     req.once('close', () => reject(new Error('request closed before its end')));
@@ -128,7 +137,7 @@ function readBody(req: AnyRequest): Promise<Buffer | undefined> {
 }
 
 async function serve(frontDoor: FrontDoor, req: AnyRequest, res: AnyResponse, log: Logger): Promise<void> {
-  const body = await readBody(req);
+  const body = await readBody(req, (size) => frontDoor.bodyPlace(size));
   let reply: Reply;
   if (body === undefined) {
     reply = errorReply(codecOf(req.headers['content-type']), new KinesisError('SerializationException', 'Request entity too large', 413));
