@@ -106,9 +106,9 @@ export async function startServer(options = {}) {
   children.add(child);
   child.once('exit', () => children.delete(child));
   let stderr = '';
+  let out = '';
   child.stderr.on('data', (d) => { stderr += d; });
   const endpoint = await new Promise((resolve, reject) => {
-    let out = '';
     const timer = setTimeout(() => reject(new Error(`server did not start: ${stderr}`)), 10_000);
     child.stdout.on('data', (d) => {
       out += d;
@@ -121,6 +121,8 @@ export async function startServer(options = {}) {
   const server = {
     endpoint, dataDir, child, database,
     get stderr() { return stderr; },
+    /** Everything the server printed on stdout so far (its log lines among it). */
+    get stdout() { return out; },
     /** An SDK v3 client in its default configuration (HTTP/2 for Kinesis). */
     client(extra = {}) {
       const c = new KinesisClient({ endpoint, region: REGION, credentials: CREDENTIALS, maxAttempts: 1, ...extra });

@@ -358,6 +358,8 @@ export class SqliteStore implements Store {
   }
 
   async completeDueChanges(nowMs: number): Promise<number> {
+    // Like record writes, background writes wait while the checkpointer starts the WAL over.
+    while (this.writesPaused) await this.writesPaused.until;
     const channelsDone = this.channels.completeDue(nowMs) + this.consumers.completeDue(nowMs);
     const due = this.stmt.due.all(nowMs);
     if (due.length > 0) this.changingStreams(() => this.applyDueChanges(due, nowMs));
@@ -591,6 +593,7 @@ export class SqliteStore implements Store {
   }
 
   async trimExpired(nowMs: number): Promise<void> {
+    while (this.writesPaused) await this.writesPaused.until;
     for (const stream of this.stmt.allStreams.all()) {
       const floor = (JSON.parse(stream.settings) as ExtraSettings).retentionFloorMs ?? 0;
       const cutoff = Math.max(nowMs - stream.retention_hours * 3_600_000, floor);
