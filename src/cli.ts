@@ -37,10 +37,11 @@ export const SETTINGS: Setting[] = [
 ];
 
 function usage(): string {
-  const lines = SETTINGS.map((s) => {
-    const kind = typeof DEFAULT_CONFIG[s.key] === 'boolean' ? '' : ' <value>';
+  const names = SETTINGS.map((s) => `  --${s.flag}${typeof DEFAULT_CONFIG[s.key] === 'boolean' ? '' : ' <value>'}`);
+  const width = Math.max(...names.map((n) => n.length)) + 2;
+  const lines = SETTINGS.map((s, i) => {
     const def = DEFAULT_CONFIG[s.key];
-    return `  --${s.flag}${kind}`.padEnd(30) + `${s.help} [${s.env}${def === undefined ? '' : `, default ${String(def)}`}]`;
+    return names[i]!.padEnd(width) + `${s.help} [${s.env}${def === undefined ? '' : `, default ${String(def)}`}]`;
   });
   return `Usage: sluice [options]\n\n${lines.join('\n')}\n  --help`;
 }

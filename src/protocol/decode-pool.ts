@@ -96,8 +96,8 @@ export class DecodePool {
 
   /** Where to gather a request body of `size` bytes: a place of the pool's when it will go to a thread. */
   place(size: number): Buffer {
-    if (this.threads.length === 0 || size < OFFLOAD_MIN_BYTES || size > PLACE_MAX_BYTES) return Buffer.allocUnsafe(size);
-    const i = this.spare.findIndex((m) => m.byteLength >= size);
+    if (this.threads.length === 0 || size < OFFLOAD_MIN_BYTES) return Buffer.allocUnsafe(size);
+    const i = size > PLACE_MAX_BYTES ? -1 : this.spare.findIndex((m) => m.byteLength >= size);
     const memory = i >= 0 ? this.spare.splice(i, 1)[0]! : new ArrayBuffer(Math.max(size, PLACE_MIN_BYTES));
     this.placed.add(memory);
     return Buffer.from(memory, 0, size);
