@@ -1,6 +1,7 @@
 // Wire-neutral values for the two types whose encoding differs between awsJson and CBOR.
 // toJSON gives the awsJson form (blobs base64, timestamps epoch seconds) so that a response
 // can be handed straight to JSON.stringify; the CBOR encoder maps them to byte strings and tag 1.
+import { withCounter } from './sequence-number.js';
 
 export class Blob {
   constructor(readonly bytes: Buffer) {}
@@ -13,5 +14,41 @@ export class Timestamp {
   constructor(readonly ms: number) {}
   toJSON(): number {
     return this.ms / 1000;
+  }
+}
+
+/** A record as a page of records is made from (what the store reads). */
+export interface PageRecord {
+  counter: number;
+  arrivalMs: number;
+  partitionKey: string;
+  data: Buffer;
+  encrypted: boolean;
+}
+
+/**
+ * The records of one shard in an answer (GetRecords, SubscribeToShard events), kept as the store
+ * read them until the answer is encoded: the JSON writer renders them straight from here
+ * (protocol/json-records.ts), other encodings take views(). Made into views first, a page of ten
+ * thousand records would be some fifty thousand more objects alive while its text is written, and
+ * collecting them cost more than writing the text.
+ */
+export class RecordPage {
+  /** `sequencePrefix`: what every sequence number of the shard begins with (core/sequence-number.ts). */
+  constructor(readonly sequencePrefix: string, readonly records: PageRecord[]) {}
+
+  /** The records as the API shapes them. */
+  views(): object[] {
+    return this.records.map((r) => ({
+      SequenceNumber: withCounter(this.sequencePrefix, r.counter),
+      ApproximateArrivalTimestamp: new Timestamp(r.arrivalMs),
+      Data: new Blob(r.data),
+      PartitionKey: r.partitionKey,
+      ...(r.encrypted ? { EncryptionType: 'KMS' } : {}),
+    }));
+  }
+
+  toJSON(): object[] {
+    return this.views();
   }
 }

@@ -1,8 +1,8 @@
 // How streams and shards look in responses.
 import { streamArn } from '../core/arn.js';
-import { formatSequenceNumber, sequencePrefix, withCounter } from '../core/sequence-number.js';
+import { formatSequenceNumber, sequencePrefix } from '../core/sequence-number.js';
 import { formatShardId } from '../core/shard-id.js';
-import { Blob, Timestamp } from '../core/values.js';
+import { RecordPage, Timestamp } from '../core/values.js';
 import type { ShardState, StoredRecord, StreamState } from '../storage/store.js';
 
 export function shardView(s: ShardState): object {
@@ -20,20 +20,9 @@ export function shardView(s: ShardState): object {
 }
 
 /** The records of one shard as GetRecords and SubscribeToShard events carry them. */
-export function recordViews(shard: { index: number; createdMs: number }, records: StoredRecord[]): object[] {
+export function recordViews(shard: { index: number; createdMs: number }, records: StoredRecord[]): RecordPage {
   // Every sequence number of the shard begins alike: made once, not once a record.
-  const prefix = sequencePrefix(Math.floor(shard.createdMs / 1000), shard.index);
-  return records.map((r) => recordView(prefix, r));
-}
-
-function recordView(prefix: string, r: StoredRecord): object {
-  return {
-    SequenceNumber: withCounter(prefix, r.counter),
-    ApproximateArrivalTimestamp: new Timestamp(r.arrivalMs),
-    Data: new Blob(r.data),
-    PartitionKey: r.partitionKey,
-    ...(r.encrypted ? { EncryptionType: 'KMS' } : {}),
-  };
+  return new RecordPage(sequencePrefix(Math.floor(shard.createdMs / 1000), shard.index), records);
 }
 
 /** The shards that a closed shard's hash range passed to, as GetRecords reports them at its end. */
