@@ -4,6 +4,7 @@
 import { createRequire } from 'node:module';
 import type { Decoder, Encoder } from 'cbor-x';
 import { Blob, RecordPage, Timestamp } from '../core/values.js';
+import { encodeRecordsAnswerCbor } from './cbor-records.js';
 import { encodeRecordsAnswer, isRecordsAnswer } from './json-records.js';
 import { TaggedTime } from './validate.js';
 
@@ -55,6 +56,8 @@ export function encodeBody(codec: Codec, value: object): Buffer {
     // Most answers are ASCII, which latin1 copies as it is, without UTF-8 encoding's slower path.
     return Buffer.from(text, Buffer.byteLength(text, 'utf8') === text.length ? 'latin1' : 'utf8');
   }
+  // Copied: the encoder may write its next output into the same memory.
+  if (isRecordsAnswer(value)) return encodeRecordsAnswerCbor(value, (member) => Buffer.from(cbor().encoder.encode(forCbor(member))));
   return cbor().encoder.encode(forCbor(value));
 }
 

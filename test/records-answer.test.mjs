@@ -1,0 +1,79 @@
+// Pages of records are written by their own writers (json-records.ts, cbor-records.ts) rather than
+// through the generic encoders: for every kind of record the bytes must mean exactly what the
+// generic encoding of the same answer, record views and all, gives.
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { Decoder, addExtension } from 'cbor-x';
+import { encodeBody } from '../dist/protocol/codec.js';
+import { RecordPage } from '../dist/core/values.js';
+import { sequencePrefix } from '../dist/core/sequence-number.js';
+
+const bytes = (n, seed) => Buffer.from(Array.from({ length: n }, (_, i) => (i * 31 + seed) % 256));
+
+// Lengths on both sides of each CBOR head size (23/24, 255/256, 65535/65536) and a key of every kind.
+const RECORDS = [
+  { counter: 1, arrivalMs: 1795733474212, partitionKey: 'k', data: bytes(0, 1), encrypted: false },
+  { counter: 2, arrivalMs: 1795733474212, partitionKey: 'x'.repeat(23), data: bytes(23, 2), encrypted: false },
+  { counter: 3, arrivalMs: 1795733474213, partitionKey: 'y'.repeat(24), data: bytes(24, 3), encrypted: true },
+  { counter: 4, arrivalMs: 1795733474213, partitionKey: 'ünïcødé ✓ 𝄞', data: bytes(255, 4), encrypted: false },
+  { counter: 5, arrivalMs: 1795733474299, partitionKey: 'quote " backslash \\ tab \t nul \u0000', data: bytes(256, 5), encrypted: false },
+  { counter: 2 ** 40 - 1, arrivalMs: 1, partitionKey: 'z'.repeat(256), data: bytes(65535, 6), encrypted: true },
+  { counter: 123456789, arrivalMs: 1795733474000, partitionKey: '\u2028', data: bytes(65536, 7), encrypted: false },
+];
+
+function answers(records, rest) {
+  const page = new RecordPage(sequencePrefix(1795733000, 7), records);
+  return { written: { Records: page, ...rest }, generic: { Records: page.views(), ...rest } };
+}
+
+const ENDS = [
+  { NextShardIterator: 'AAAA/iterator+text==', MillisBehindLatest: 0 },
+  { MillisBehindLatest: 5_000_000_000, ChildShards: [{ ShardId: 'shardId-000000000003', ParentShards: ['shardId-000000000001'], HashKeyRange: { StartingHashKey: '0', EndingHashKey: '340282366920938463463374607431768211455' } }] },
+  { ContinuationSequenceNumber: '49000000000000000000000000000000000000000000000000000001', MillisBehindLatest: 12 },
+];
+
+class Millis { constructor(value) { this.value = value; } }
+addExtension({ Class: Millis, tag: 1, encode: () => { throw new Error('not used'); }, decode: (v) => new Millis(v) });
+const decoder = new Decoder({ useRecords: false, mapsAsObjects: true });
+
+describe('pages of records', () => {
+  for (const [i, rest] of ENDS.entries()) {
+    it(`JSON: the same bytes as JSON.stringify of the record views (answer ${i + 1})`, () => {
+      for (const records of [RECORDS, [], RECORDS.slice(3, 4)]) {
+        const { written, generic } = answers(records, rest);
+        const a = encodeBody('json', written);
+        const b = encodeBody('json', generic);
+        assert.equal(a.toString('utf8'), b.toString('utf8'));
+        assert.deepEqual(a, Buffer.from(JSON.stringify(generic)));
+      }
+    });
+
+    it(`CBOR: the same values as the generic encoding of the record views (answer ${i + 1})`, () => {
+      for (const records of [RECORDS, [], RECORDS.slice(2, 3)]) {
+        const { written, generic } = answers(records, rest);
+        const a = decoder.decode(encodeBody('cbor', written));
+        const b = decoder.decode(encodeBody('cbor', generic));
+        assert.deepEqual(a, b);
+        assert.equal(a.Records.length, records.length);
+        for (const [j, r] of a.Records.entries()) {
+          assert.ok(Buffer.isBuffer(r.Data) || r.Data instanceof Uint8Array);
+          assert.deepEqual(Buffer.from(r.Data), records[j].data);
+          assert.ok(r.ApproximateArrivalTimestamp instanceof Millis, 'tag 1');
+          assert.equal(Number(r.ApproximateArrivalTimestamp.value), records[j].arrivalMs);
+          assert.equal(r.PartitionKey, records[j].partitionKey);
+          assert.equal(r.EncryptionType, records[j].encrypted ? 'KMS' : undefined);
+        }
+      }
+    });
+  }
+
+  it('CBOR: integers stay integers and the map heads count their members', () => {
+    const { written } = answers(RECORDS.slice(0, 1), ENDS[1]);
+    const buf = encodeBody('cbor', written);
+    assert.equal(buf[0], 0xa0 | 3, 'a map of three members');
+    const out = decoder.decode(buf);
+    assert.equal(typeof out.MillisBehindLatest, 'bigint');
+    assert.equal(out.MillisBehindLatest, 5_000_000_000n);
+    assert.ok(out.Records[0].ApproximateArrivalTimestamp instanceof Millis);
+  });
+});
