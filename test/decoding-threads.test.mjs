@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { encode as cborEncode } from 'cbor-x';
+import { PutRecordsCommand } from '@aws-sdk/client-kinesis';
 import { rawRequest, startServer } from './helpers.mjs';
 
 const CBOR = 'application/x-amz-cbor-1.1';
@@ -106,13 +107,27 @@ describe('decoding threads', () => {
     }
     const shardOf = new Map();
     let next = 0;
+    // Every other call through the SDK in its default HTTP/2, whose bodies arrive as h2 frames.
+    const sdk = threaded.client();
     await Promise.all(Array.from({ length: 12 }, async () => {
       while (next < calls) {
-        const body = bodies[next++];
-        const res = await rawRequest(threaded.endpoint, { target: 'PutRecords', body });
-        assert.equal(res.status, 200, res.body.toString());
-        assert.equal(res.json.FailedRecordCount, 0);
-        res.json.Records.forEach((r, i) => shardOf.set(body.Records[i].PartitionKey, r.ShardId));
+        const call = next++;
+        const body = bodies[call];
+        let results;
+        if (call % 2 === 0) {
+          const res = await rawRequest(threaded.endpoint, { target: 'PutRecords', body });
+          assert.equal(res.status, 200, res.body.toString());
+          assert.equal(res.json.FailedRecordCount, 0);
+          results = res.json.Records;
+        } else {
+          const out = await sdk.send(new PutRecordsCommand({
+            StreamName: 'many',
+            Records: body.Records.map((r) => ({ ...r, Data: Buffer.from(r.Data, 'base64') })),
+          }));
+          assert.equal(out.FailedRecordCount, 0);
+          results = out.Records;
+        }
+        results.forEach((r, i) => shardOf.set(body.Records[i].PartitionKey, r.ShardId));
       }
     }));
     // An explicit hash key decides the shard: 3·10^36 and above lie past the first third of 2^128.
