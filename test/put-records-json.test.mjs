@@ -56,7 +56,7 @@ function goodBody(r) {
 function mutate(r, body) {
   const rec = body.Records[r.int(body.Records.length)];
   const kinds = [
-    () => { rec.Data = r.pick([12, null, true, 'abc', 'ab=c', 'YQ', 'YR==', 'a-_b', '', {}, []]); },
+    () => { rec.Data = r.pick([12, null, true, 'abc', 'ab=c', 'YQ', 'YR==', 'YQ==', 'YWJ=', 'YWI=', 'Y===', '=AAA', 'YW\u00e9=', 'a-_b', '', {}, []]); },
     () => { rec.PartitionKey = r.pick(['', 'p'.repeat(257), null, 5, ['x']]); },
     () => { rec.ExplicitHashKey = r.pick(['01', '-1', 'x', '1'.repeat(40), '', null, 7]); },
     () => { rec.Extra = 'x'; },

@@ -110,13 +110,23 @@ export function decodeCanonicalBase64Into(text: string, target: Buffer, at: numb
   return isCanonicalBase64(text, bytes) ? bytes : undefined;
 }
 
-/** Whether `bytes`, decoded from `text`, are what canonical base64 text gives (no stray or url-safe characters, padding, or unused bits). */
+/** Each base64 character's value by character code (-1: not one). */
+const BASE64_VALUES = new Int8Array(128).fill(-1);
+for (const [i, c] of [...'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/'].entries()) BASE64_VALUES[c.charCodeAt(0)] = i;
+
+/**
+ * Whether `bytes`, decoded from `text`, are what canonical base64 text gives: no stray or url-safe
+ * characters (Node skips or accepts them, so the decoded length or the check for '-' and '_' shows
+ * them), padding to a multiple of four, and no bits set past the last byte in the last character.
+ */
 function isCanonicalBase64(text: string, bytes: Buffer): boolean {
-  const pad = text.endsWith('==') ? 2 : text.endsWith('=') ? 1 : 0;
-  if (text.length % 4 === 0 && bytes.length === (text.length / 4) * 3 - pad && !text.includes('-') && !text.includes('_')) {
-    return text.length === 0 || bytes.subarray(((text.length - 4) / 4) * 3).toString('base64') === text.slice(-4);
-  }
-  return false;
+  const n = text.length;
+  if (n % 4 !== 0) return false;
+  const pad = n === 0 || text.charCodeAt(n - 1) !== 0x3d ? 0 : text.charCodeAt(n - 2) === 0x3d ? 2 : 1;
+  if (bytes.length !== (n / 4) * 3 - pad || text.includes('-') || text.includes('_')) return false;
+  if (pad === 0) return true;
+  const last = BASE64_VALUES[text.charCodeAt(n - 1 - pad)] ?? -1;
+  return last >= 0 && (last & (pad === 2 ? 0x0f : 0x03)) === 0;
 }
 
 function decodeBase64(text: string): Buffer {
