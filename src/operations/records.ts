@@ -11,7 +11,7 @@ import type { Operation, OperationContext } from './context.js';
 import { shardMissing } from './iterators.js';
 import { trimHorizonMs } from './retention.js';
 import { findStream, notFound, type StreamTarget } from './stream-target.js';
-import { childShardsView, recordViews } from './views.js';
+import { childShardsView, recordPage } from './views.js';
 
 /** A PutRecords request may carry this much data and partition keys in all. */
 export const PUT_RECORDS_MAX_BYTES = 10 * 1024 * 1024;
@@ -157,7 +157,7 @@ export const getRecords: Operation = async (input: { ShardIterator: string; Limi
     fromCounter: position.counter, limit: input.Limit ?? GET_RECORDS_DEFAULT_LIMIT,
     maxBytes: GET_RECORDS_MAX_BYTES, minArrivalMs,
   });
-  const records = recordViews(shard, result.records);
+  const records = recordPage(shard, result.records);
   const last = result.records[result.records.length - 1];
   const next = last ? last.counter + 1 : position.counter;
   const millisBehind = result.nextArrivalMs === undefined ? 0 : Math.max(0, now - result.nextArrivalMs);

@@ -20,7 +20,7 @@ import { GET_RECORDS_MAX_BYTES } from './records.js';
 import { trimHorizonMs } from './retention.js';
 import { notFound } from './stream-target.js';
 import type { SubscriptionLease } from './subscriptions.js';
-import { childShardsView, recordViews } from './views.js';
+import { childShardsView, recordPage } from './views.js';
 
 /** A subscription lasts this long (AWS: 5 minutes); the client subscribes again to go on. */
 export const SUBSCRIPTION_TTL_MS = 300_000;
@@ -119,7 +119,7 @@ async function* deliver(d: Delivery, signal: AbortSignal): AsyncGenerator<Stream
     return {
       type: 'SubscribeToShardEvent',
       payload: {
-        Records: recordViews(shard, result.records),
+        Records: recordPage(shard, result.records),
         // Resume with AFTER_SEQUENCE_NUMBER from here (counter 0 is the shard's starting number).
         ContinuationSequenceNumber: formatSequenceNumber(Math.floor(d.shardCreatedMs / 1000), d.shardIndex, Math.max(next - 1, 0)),
         MillisBehindLatest: result.nextArrivalMs === undefined ? 0 : Math.max(0, now - result.nextArrivalMs),

@@ -19,8 +19,8 @@ export function shardView(s: ShardState): object {
   };
 }
 
-/** The records of one shard as GetRecords and SubscribeToShard events carry them. */
-export function recordViews(shard: { index: number; createdMs: number }, records: StoredRecord[]): RecordPage {
+/** The records of one shard as GetRecords and SubscribeToShard events carry them (rendered by the encoders). */
+export function recordPage(shard: { index: number; createdMs: number }, records: StoredRecord[]): RecordPage {
   // Every sequence number of the shard begins alike: made once, not once a record.
   return new RecordPage(sequencePrefix(Math.floor(shard.createdMs / 1000), shard.index), records);
 }
