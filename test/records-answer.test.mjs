@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Decoder, addExtension } from 'cbor-x';
 import { encodeBody } from '../dist/protocol/codec.js';
-import { RecordPage } from '../dist/core/values.js';
+import { PutResultList, RecordPage } from '../dist/core/values.js';
 import { sequencePrefix } from '../dist/core/sequence-number.js';
 
 const bytes = (n, seed) => Buffer.from(Array.from({ length: n }, (_, i) => (i * 31 + seed) % 256));
@@ -66,6 +66,26 @@ describe('pages of records', () => {
       }
     });
   }
+
+  it('PutRecords results: JSON the same bytes as JSON.stringify of the result objects, CBOR the same values', () => {
+    const prefixes = [sequencePrefix(1795733000, 0), sequencePrefix(1795733001, 12)];
+    for (const n of [0, 1, 63, 64, 65, 500]) {
+      const list = new PutResultList(
+        Array.from({ length: n }, (_, i) => (i % 3 ? 'shardId-000000000000' : 'shardId-000000000012')),
+        Array.from({ length: n }, (_, i) => prefixes[i % 3 ? 0 : 1]),
+        Array.from({ length: n }, (_, i) => i * 7919 + 1),
+      );
+      for (const extra of [{}, { EncryptionType: 'KMS' }]) {
+        const written = { FailedRecordCount: 0, Records: list, ...extra };
+        const generic = { FailedRecordCount: 0, Records: list.views(), ...extra };
+        assert.deepEqual(encodeBody('json', written), Buffer.from(JSON.stringify(generic)));
+        assert.deepEqual(decoder.decode(encodeBody('cbor', written)), decoder.decode(encodeBody('cbor', generic)));
+        const parsed = JSON.parse(encodeBody('json', written).toString());
+        assert.equal(parsed.Records.length, n);
+        if (n > 0) assert.equal(parsed.Records[0].SequenceNumber, `${prefixes[1]}${'1'.padStart(32, '0')}`);
+      }
+    }
+  });
 
   it('CBOR: integers stay integers and the map heads count their members', () => {
     const { written } = answers(RECORDS.slice(0, 1), ENDS[1]);

@@ -4,8 +4,9 @@ import { randomBytes } from 'node:crypto';
 import { expiredIterator, invalidArgument, validationError } from '../core/errors.js';
 import { hashPartitionKey, MAX_HASH_KEY } from '../core/hash-key.js';
 import { ITERATOR_TTL_MS, javaDate } from '../core/iterator-token.js';
-import { formatSequenceNumber, parseSequenceNumber, sequencePrefix, withCounter } from '../core/sequence-number.js';
+import { formatSequenceNumber, parseSequenceNumber, sequencePrefix } from '../core/sequence-number.js';
 import { formatShardId } from '../core/shard-id.js';
+import { PutResultList } from '../core/values.js';
 import { StreamGone, type PutOutcome, type RecordEntry, type StreamState } from '../storage/store.js';
 import type { Operation, OperationContext } from './context.js';
 import { shardMissing } from './iterators.js';
@@ -128,15 +129,22 @@ export const putRecords: Operation = async (input: StreamTarget & { Records: Rec
   ctx.notifier.recordsAdded(stream.uid, new Set(outcomes.map((o) => o.shardIndex)));
   // Records of one shard share their shard id and the head of their sequence numbers: made once each.
   const shards = new Map<number, { shardId: string; prefix: string }>();
-  const results = outcomes.map((o) => {
+  const n = outcomes.length;
+  const shardIds = new Array<string>(n);
+  const prefixes = new Array<string>(n);
+  const counters = new Array<number>(n);
+  for (let i = 0; i < n; i++) {
+    const o = outcomes[i]!;
     let shard = shards.get(o.shardIndex);
     if (!shard) {
       shard = { shardId: formatShardId(o.shardIndex), prefix: sequencePrefix(Math.floor(o.shardCreatedMs / 1000), o.shardIndex) };
       shards.set(o.shardIndex, shard);
     }
-    return { SequenceNumber: withCounter(shard.prefix, o.counter), ShardId: shard.shardId };
-  });
-  return { FailedRecordCount: 0, Records: results, ...encryption(stream) };
+    shardIds[i] = shard.shardId;
+    prefixes[i] = shard.prefix;
+    counters[i] = o.counter;
+  }
+  return { FailedRecordCount: 0, Records: new PutResultList(shardIds, prefixes, counters), ...encryption(stream) };
 };
 
 export const getRecords: Operation = async (input: { ShardIterator: string; Limit?: number }, ctx) => {

@@ -3,9 +3,9 @@
 // and timestamps are Blob/Timestamp values (see core/values.ts).
 import { createRequire } from 'node:module';
 import type { Decoder, Encoder } from 'cbor-x';
-import { Blob, RecordPage, Timestamp } from '../core/values.js';
+import { Blob, PutResultList, RecordPage, Timestamp } from '../core/values.js';
 import { encodeRecordsAnswerCbor } from './cbor-records.js';
-import { encodeRecordsAnswer, isRecordsAnswer } from './json-records.js';
+import { encodeRecordsAnswer, hasRecordList, isRecordsAnswer } from './json-records.js';
 import { TaggedTime } from './validate.js';
 
 export type Codec = 'json' | 'cbor';
@@ -51,7 +51,7 @@ export function decodeBody(codec: Codec, body: Buffer): unknown {
 
 export function encodeBody(codec: Codec, value: object): Buffer {
   if (codec === 'json') {
-    if (isRecordsAnswer(value)) return encodeRecordsAnswer(value);
+    if (hasRecordList(value)) return encodeRecordsAnswer(value);
     const text = JSON.stringify(value);
     // Most answers are ASCII, which latin1 copies as it is, without UTF-8 encoding's slower path.
     return Buffer.from(text, Buffer.byteLength(text, 'utf8') === text.length ? 'latin1' : 'utf8');
@@ -66,7 +66,7 @@ export function encodeBody(codec: Codec, value: object): Buffer {
 function forCbor(value: unknown): unknown {
   if (value instanceof Blob) return value.bytes;
   if (value instanceof Timestamp) return new (cbor().Tag)(BigInt(Math.round(value.ms)), 1);
-  if (value instanceof RecordPage) return value.views().map(forCbor);
+  if (value instanceof RecordPage || value instanceof PutResultList) return value.views().map(forCbor);
   if (typeof value === 'number') return Number.isInteger(value) && Math.abs(value) > 0xffffffff ? BigInt(value) : value;
   if (Array.isArray(value)) return value.map(forCbor);
   if (value !== null && typeof value === 'object' && !(value instanceof Uint8Array)) {
