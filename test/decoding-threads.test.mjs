@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
-import { encode as cborEncode } from 'cbor-x';
+import { decode as cborDecode, encode as cborEncode } from 'cbor-x';
 import { PutRecordsCommand } from '@aws-sdk/client-kinesis';
 import { rawRequest, startServer } from './helpers.mjs';
 
@@ -78,11 +78,14 @@ describe('decoding threads', () => {
     for (const r of all) assert.equal(r.Data, wanted.get(r.PartitionKey));
   });
 
-  it('keeps every record of many concurrent large PutRecords intact (bodies travel in reused memory)', async () => {
-    // 48 calls, 12 at a time, each record's bytes unique: a body's memory handed back to the pool
-    // before its records were stored, or records read at the wrong place in it, would show here as
-    // records whose bytes belong to another one. Some records name an ExplicitHashKey.
-    const calls = 48;
+  /**
+   * 48 large PutRecords, 12 at a time, each record's bytes unique, a third each in JSON, through the
+   * SDK in its default HTTP/2 (bodies arriving as h2 frames) and in CBOR (whose decoded data are
+   * views of the body): a body's memory handed back to the pool before its records were stored, or
+   * records read at the wrong place in it, would show as records whose bytes belong to another.
+   * Some records name an ExplicitHashKey.
+   */
+  async function concurrentLargePuts(server, stream, { calls = 48, onlyCbor = false } = {}) {
     const perCall = 120;
     const wanted = new Map();
     const bodies = [];
@@ -94,39 +97,41 @@ describe('decoding threads', () => {
         data.write(`${key}|`);
         for (let j = key.length + 1; j < data.length; j++) data[j] = (c * 31 + i * 17 + j) % 256;
         wanted.set(key, data.toString('base64'));
-        recs.push(i % 10 === 3 ? { Data: data.toString('base64'), PartitionKey: key, ExplicitHashKey: String(BigInt(i) * 10n ** 36n) } : { Data: data.toString('base64'), PartitionKey: key });
+        recs.push(i % 10 === 3 ? { Data: data, PartitionKey: key, ExplicitHashKey: String(BigInt(i) * 10n ** 36n) } : { Data: data, PartitionKey: key });
       }
-      bodies.push({ StreamName: 'many', Records: recs });
+      bodies.push({ StreamName: stream, Records: recs });
     }
-    const created = await rawRequest(threaded.endpoint, { target: 'CreateStream', body: { StreamName: 'many', ShardCount: 3 } });
+    const created = await rawRequest(server.endpoint, { target: 'CreateStream', body: { StreamName: stream, ShardCount: 3 } });
     assert.equal(created.status, 200, created.body.toString());
     for (let i = 0; i < 100; i++) {
-      const d = await rawRequest(threaded.endpoint, { target: 'DescribeStreamSummary', body: { StreamName: 'many' } });
+      const d = await rawRequest(server.endpoint, { target: 'DescribeStreamSummary', body: { StreamName: stream } });
       if (d.json.StreamDescriptionSummary.StreamStatus === 'ACTIVE') break;
       await new Promise((r) => setTimeout(r, 50));
     }
     const shardOf = new Map();
     let next = 0;
-    // Every other call through the SDK in its default HTTP/2, whose bodies arrive as h2 frames.
-    const sdk = threaded.client();
+    const sdk = server.client();
     await Promise.all(Array.from({ length: 12 }, async () => {
       while (next < calls) {
         const call = next++;
         const body = bodies[call];
         let results;
-        if (call % 2 === 0) {
-          const res = await rawRequest(threaded.endpoint, { target: 'PutRecords', body });
+        if (!onlyCbor && call % 3 === 0) {
+          const json = { ...body, Records: body.Records.map((r) => ({ ...r, Data: r.Data.toString('base64') })) };
+          const res = await rawRequest(server.endpoint, { target: 'PutRecords', body: json });
           assert.equal(res.status, 200, res.body.toString());
           assert.equal(res.json.FailedRecordCount, 0);
           results = res.json.Records;
-        } else {
-          const out = await sdk.send(new PutRecordsCommand({
-            StreamName: 'many',
-            Records: body.Records.map((r) => ({ ...r, Data: Buffer.from(r.Data, 'base64') })),
-          }));
+        } else if (!onlyCbor && call % 3 === 1) {
+          const out = await sdk.send(new PutRecordsCommand(body));
           assert.equal(out.FailedRecordCount, 0);
           results = out.Records;
+        } else {
+          const res = await rawRequest(server.endpoint, { target: 'PutRecords', body: cborEncode(body), contentType: CBOR });
+          assert.equal(res.status, 200, res.body.toString());
+          results = cborDecode(res.body).Records;
         }
+        assert.equal(results.length, perCall);
         results.forEach((r, i) => shardOf.set(body.Records[i].PartitionKey, r.ShardId));
       }
     }));
@@ -138,9 +143,9 @@ describe('decoding threads', () => {
     }
     let read = 0;
     for (const shard of ['shardId-000000000000', 'shardId-000000000001', 'shardId-000000000002']) {
-      let it = (await rawRequest(threaded.endpoint, { target: 'GetShardIterator', body: { StreamName: 'many', ShardId: shard, ShardIteratorType: 'TRIM_HORIZON' } })).json.ShardIterator;
+      let it = (await rawRequest(server.endpoint, { target: 'GetShardIterator', body: { StreamName: stream, ShardId: shard, ShardIteratorType: 'TRIM_HORIZON' } })).json.ShardIterator;
       for (;;) {
-        const got = await rawRequest(threaded.endpoint, { target: 'GetRecords', body: { ShardIterator: it } });
+        const got = await rawRequest(server.endpoint, { target: 'GetRecords', body: { ShardIterator: it } });
         assert.equal(got.status, 200);
         for (const r of got.json.Records) {
           assert.equal(r.Data, wanted.get(r.PartitionKey), `bytes of ${r.PartitionKey}`);
@@ -152,6 +157,24 @@ describe('decoding threads', () => {
       }
     }
     assert.equal(read, calls * perCall);
+  }
+
+  it('keeps every record of many concurrent large PutRecords intact, decoded on threads (bodies travel in reused memory)', async () => {
+    await concurrentLargePuts(threaded, 'many-threaded');
+  });
+
+  it('keeps every record of many concurrent large PutRecords intact, decoded on the event loop (bodies gathered in reused memory)', async () => {
+    // A small WAL bound makes record writes wait often (while the log starts over): requests that
+    // arrive meanwhile are gathered into the pool's memory while earlier inputs wait to be stored.
+    const server = await startServer({ args: ['--decode-threads', '0', '--wal-limit-mib', '1'] });
+    try {
+      await concurrentLargePuts(server, 'many-inline');
+      // CBOR only: its decoded data are views of the body, so a body's memory handed back early shows.
+      await concurrentLargePuts(server, 'many-inline-cbor', { calls: 96, onlyCbor: true });
+    } finally {
+      await server.stop();
+      server.cleanup();
+    }
   });
 
   it('answers an unreadable large body with SerializationException', async () => {

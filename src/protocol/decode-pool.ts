@@ -78,10 +78,11 @@ class DecodeThread {
 }
 
 /**
- * Decoding threads, and the memory their bodies travel in. A body bound for a thread is gathered
- * into a place of this pool's, moves to the thread, comes back holding the decoded records, and is
- * handed back here once the operation is done with them: the same few megabytes go round, instead
- * of a fresh megabyte allocated, faulted in and left to the garbage collector for every request.
+ * Decoding threads, and the memory large bodies are gathered in. A large body is gathered into a
+ * place of this pool's; bound for a thread, it moves there, comes back holding the decoded records;
+ * either way it is handed back here once the operation is done with its input: the same few
+ * megabytes go round, instead of a fresh megabyte allocated, faulted in and left to the garbage
+ * collector for every request.
  */
 export class DecodePool {
   private readonly threads: DecodeThread[];
@@ -94,9 +95,9 @@ export class DecodePool {
     this.threads = Array.from({ length: size }, () => new DecodeThread((memory) => this.release(memory)));
   }
 
-  /** Where to gather a request body of `size` bytes: a place of the pool's when it will go to a thread. */
+  /** Where to gather a request body of `size` bytes: a place of the pool's when it is large. */
   place(size: number): Buffer {
-    if (this.threads.length === 0 || size < OFFLOAD_MIN_BYTES) return Buffer.allocUnsafe(size);
+    if (size < OFFLOAD_MIN_BYTES) return Buffer.allocUnsafe(size);
     const i = size > PLACE_MAX_BYTES ? -1 : this.spare.findIndex((m) => m.byteLength >= size);
     const memory = i >= 0 ? this.spare.splice(i, 1)[0]! : new ArrayBuffer(Math.max(size, PLACE_MIN_BYTES));
     this.placed.add(memory);
@@ -110,7 +111,14 @@ export class DecodePool {
 
   /** Decodes on the least busy thread, or inline when there are none or the body is small. */
   decode(operation: string, codec: Codec, body: Buffer): Promise<Decoded> | Decoded {
-    if (this.threads.length === 0 || body.length < OFFLOAD_MIN_BYTES) return decodeRequest(operation, codec, body);
+    if (this.threads.length === 0 || body.length < OFFLOAD_MIN_BYTES) {
+      const decoded = decodeRequest(operation, codec, body);
+      // The input may hold views of the body (CBOR byte strings): its place comes back only once
+      // the operation is done with the input.
+      const memory = body.buffer as ArrayBuffer;
+      if (decoded.ok && body.byteOffset === 0 && this.placed.has(memory)) return { ...decoded, release: () => this.release(memory) };
+      return decoded;
+    }
     let thread = this.threads[0]!;
     for (const t of this.threads) if (t.pending.size < thread.pending.size) thread = t;
     // A body gathered in place() moves to the thread without a copy; any other is copied into a place first.
