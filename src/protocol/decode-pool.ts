@@ -12,7 +12,7 @@ import { unpackRecords, type PackedRecords } from './packed-records.js';
 /** Bodies at least this large go to a decoding thread. */
 export const OFFLOAD_MIN_BYTES = 32 * 1024;
 
-/** Memory kept for bodies that go to a decoding thread: at most this many places, each of at least PLACE_MIN_BYTES. */
+/** Memory kept for large bodies: at most this many places, each of at least PLACE_MIN_BYTES. */
 const SPARE_PLACES = 8;
 const PLACE_MIN_BYTES = 1024 * 1024;
 /** Bodies larger than this get memory of their own, not kept afterwards. */
@@ -113,10 +113,12 @@ export class DecodePool {
   decode(operation: string, codec: Codec, body: Buffer): Promise<Decoded> | Decoded {
     if (this.threads.length === 0 || body.length < OFFLOAD_MIN_BYTES) {
       const decoded = decodeRequest(operation, codec, body);
-      // The input may hold views of the body (CBOR byte strings): its place comes back only once
-      // the operation is done with the input.
       const memory = body.buffer as ArrayBuffer;
-      if (decoded.ok && body.byteOffset === 0 && this.placed.has(memory)) return { ...decoded, release: () => this.release(memory) };
+      if (body.byteOffset !== 0 || !this.placed.has(memory)) return decoded;
+      // The input may hold views of the body (CBOR byte strings): its place comes back only once
+      // the operation is done with the input; a body refused here is done with at once.
+      if (decoded.ok) return { ...decoded, release: () => this.release(memory) };
+      this.release(memory);
       return decoded;
     }
     let thread = this.threads[0]!;
