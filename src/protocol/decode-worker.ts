@@ -28,7 +28,8 @@ function decodingPlace(bodyBytes: number): Buffer {
 parentPort!.on('message', (job: DecodeJob) => {
   try {
     const body = Buffer.from(job.body, 0, job.length);
-    const decoded = decodeRequest(job.operation, job.codec, body, decodingPlace(body.length));
+    const place = job.operation === 'PutRecords' && job.codec === 'json' ? decodingPlace(body.length) : undefined;
+    const decoded = decodeRequest(job.operation, job.codec, body, place);
     if (decoded.ok && job.operation === 'PutRecords') {
       // The records go back in the body's own memory: nothing new is allocated per job on this
       // thread, and the event loop frees what it allocated itself.
