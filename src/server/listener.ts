@@ -116,12 +116,14 @@ function readBody(req: AnyRequest, place: (size: number) => Buffer): Promise<Buf
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
+    let ended = false;
     req.on('data', (chunk: Buffer) => {
       size += chunk.length;
       // Past the limit, keep draining so the connection stays in step, but keep nothing.
       if (size <= MAX_BODY_BYTES) chunks.push(chunk);
     });
     req.once('end', () => {
+      ended = true;
       if (size > MAX_BODY_BYTES) resolve(undefined);
       else if (chunks.length === 1) resolve(chunks[0]!);
       else {
@@ -132,7 +134,10 @@ function readBody(req: AnyRequest, place: (size: number) => Buffer): Promise<Buf
       }
     });
     req.once('error', reject);
-    req.once('close', () => reject(new Error('request closed before its end')));
+    // Every request closes, most after their end: an error (and its stack) only for the others.
+    req.once('close', () => {
+      if (!ended) reject(new Error('request closed before its end'));
+    });
   });
 }
 
