@@ -20,6 +20,7 @@ export interface PackedRecords {
   keys: string[];
   /** Explicit hash keys by record position, for the records that have one. */
   explicit: Map<number, string>;
+  /** The MD5 hash keys of the records that name no explicit one (0n for those that do). */
   hashes: bigint[];
   /** All records' data, one after the other from dataOffset; record i ends at dataOffset + ends[i]. */
   data: ArrayBuffer;
@@ -56,8 +57,12 @@ export function packRecords(input: Record<string, unknown>, body: Buffer): { pac
     at += r.Data.length;
     ends[i] = at;
     keys[i] = r.PartitionKey;
-    hashes[i] = hashPartitionKey(r.PartitionKey);
-    if (r.ExplicitHashKey !== undefined) explicit.set(i, r.ExplicitHashKey);
+    // An explicit hash key places its record; its partition key's MD5 would not be used.
+    if (r.ExplicitHashKey === undefined) hashes[i] = hashPartitionKey(r.PartitionKey);
+    else {
+      hashes[i] = 0n;
+      explicit.set(i, r.ExplicitHashKey);
+    }
   }
   const data = into.buffer as ArrayBuffer;
   return { packed: { rest, keys, explicit, hashes, data, dataOffset: into.byteOffset, ends }, transfer: [data, ends.buffer as ArrayBuffer] };
@@ -74,7 +79,7 @@ export function unpackRecords(p: PackedRecords): Record<string, unknown> {
     const Data = Buffer.from(p.data, at, end - at);
     records[i] = hashKey === undefined
       ? { Data, PartitionKey: p.keys[i]!, keyHash: p.hashes[i]! }
-      : { Data, ExplicitHashKey: hashKey, PartitionKey: p.keys[i]!, keyHash: p.hashes[i]! };
+      : { Data, ExplicitHashKey: hashKey, PartitionKey: p.keys[i]! };
     at = end;
   }
   return { Records: records, ...p.rest };

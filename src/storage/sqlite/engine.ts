@@ -122,6 +122,11 @@ export class SqliteStore implements Store {
     this.checkpointer?.postMessage('paused');
   }
 
+  /** Resolves once writes may go on (at once unless the checkpointer is emptying the WAL). */
+  private async unpaused(): Promise<void> {
+    while (this.writesPaused) await this.writesPaused.until;
+  }
+
   private resumeWrites(): void {
     const paused = this.writesPaused;
     if (!paused) return;
@@ -359,7 +364,7 @@ export class SqliteStore implements Store {
 
   async completeDueChanges(nowMs: number): Promise<number> {
     // Like record writes, background writes wait while the checkpointer starts the WAL over.
-    while (this.writesPaused) await this.writesPaused.until;
+    await this.unpaused();
     const channelsDone = this.channels.completeDue(nowMs) + this.consumers.completeDue(nowMs);
     const due = this.stmt.due.all(nowMs);
     if (due.length > 0) this.changingStreams(() => this.applyDueChanges(due, nowMs));
@@ -515,7 +520,7 @@ export class SqliteStore implements Store {
   }
 
   async putRecords(uid: number, records: RecordEntry[], nowMs: number): Promise<PutOutcome[]> {
-    while (this.writesPaused) await this.writesPaused.until;
+    await this.unpaused();
     const live = this.liveStream(uid);
     // A stream has open shards as long as it exists: none, it was deleted while this write waited.
     if (live.open.length === 0) throw new StreamGone();
@@ -593,7 +598,7 @@ export class SqliteStore implements Store {
   }
 
   async trimExpired(nowMs: number): Promise<void> {
-    while (this.writesPaused) await this.writesPaused.until;
+    await this.unpaused();
     for (const stream of this.stmt.allStreams.all()) {
       const floor = (JSON.parse(stream.settings) as ExtraSettings).retentionFloorMs ?? 0;
       const cutoff = Math.max(nowMs - stream.retention_hours * 3_600_000, floor);
