@@ -4,7 +4,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Decoder, addExtension } from 'cbor-x';
-import { encodeBody } from '../dist/protocol/codec.js';
+import { encodeAnswer, encodeBody } from '../dist/protocol/codec.js';
+import { PIECE_BYTES, releasePiece, takePiece } from '../dist/protocol/pieces.js';
 import { PutResultList, RecordPage } from '../dist/core/values.js';
 import { sequencePrefix } from '../dist/core/sequence-number.js';
 
@@ -96,4 +97,35 @@ describe('pages of records', () => {
     assert.equal(out.MillisBehindLatest, 5_000_000_000n);
     assert.ok(out.Records[0].ApproximateArrivalTimestamp instanceof Millis);
   });
+
+  it('large answers come in pieces of reused memory whose lengths add up to the announced one', () => {
+    // Many small records over several pieces, one record larger than a piece, and a key that is
+    // not ASCII near a piece's end.
+    const records = [];
+    for (let i = 0; i < 700; i++) records.push({ counter: i + 1, arrivalMs: 1795733474212 + i, partitionKey: i % 97 === 5 ? `ключ-${i}` : `k${i}`, data: bytes(1000 + (i % 40), i), encrypted: i % 50 === 0 });
+    records.splice(300, 0, { counter: 9999, arrivalMs: 1795733474999, partitionKey: 'big', data: bytes(PIECE_BYTES + 1000, 9), encrypted: false });
+    const { written, generic } = answers(records, ENDS[0]);
+    for (const codec of ['json', 'cbor']) {
+      const body = encodeAnswer(codec, written);
+      assert.ok(!Buffer.isBuffer(body), 'a pieced body');
+      const pieces = [...body.pieces()];
+      assert.ok(pieces.length > 3, `${pieces.length} pieces`);
+      assert.equal(pieces.reduce((n, p) => n + p.length, 0), body.length);
+      // Only the piece made for the large record is larger than a piece.
+      assert.equal(pieces.filter((p) => p.length > PIECE_BYTES).length, 1);
+      const whole = Buffer.concat(pieces);
+      if (codec === 'json') assert.deepEqual(whole, Buffer.from(JSON.stringify(generic)));
+      else assert.deepEqual(decoder.decode(whole), decoder.decode(encodeBody('cbor', generic)));
+      for (const p of pieces) releasePiece(p);
+    }
+    // Released pieces are taken again, and a piece goes back only once.
+    const a = takePiece();
+    releasePiece(a);
+    releasePiece(a);
+    const b = takePiece();
+    const c = takePiece();
+    assert.equal(b.buffer, a.buffer);
+    assert.notEqual(c.buffer, a.buffer);
+  });
 });
+

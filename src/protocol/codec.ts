@@ -6,6 +6,7 @@ import type { Decoder, Encoder } from 'cbor-x';
 import { Blob, PutResultList, RecordPage, Timestamp } from '../core/values.js';
 import { encodeRecordsAnswerCbor } from './cbor-records.js';
 import { encodeRecordsAnswer, hasRecordList, isRecordsAnswer } from './json-records.js';
+import { joinPieces, type PiecedBody } from './pieces.js';
 import { TaggedTime } from './validate.js';
 
 export type Codec = 'json' | 'cbor';
@@ -49,7 +50,11 @@ export function decodeBody(codec: Codec, body: Buffer): unknown {
   return value;
 }
 
-export function encodeBody(codec: Codec, value: object): Buffer {
+/**
+ * An answer's body: answers holding records in pieces of reused memory (pieces.ts), to be
+ * released as they are sent; any other in one buffer.
+ */
+export function encodeAnswer(codec: Codec, value: object): Buffer | PiecedBody {
   if (codec === 'json') {
     if (hasRecordList(value)) return encodeRecordsAnswer(value);
     const text = JSON.stringify(value);
@@ -59,6 +64,12 @@ export function encodeBody(codec: Codec, value: object): Buffer {
   // Copied: the encoder may write its next output into the same memory.
   if (isRecordsAnswer(value)) return encodeRecordsAnswerCbor(value, (member) => Buffer.from(cbor().encoder.encode(forCbor(member))));
   return cbor().encoder.encode(forCbor(value));
+}
+
+/** An answer's body in one buffer. */
+export function encodeBody(codec: Codec, value: object): Buffer {
+  const body = encodeAnswer(codec, value);
+  return Buffer.isBuffer(body) ? body : joinPieces(body);
 }
 
 // CBOR wants byte strings for blobs, tag 1 + integer milliseconds for timestamps (what the Java

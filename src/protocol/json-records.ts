@@ -1,13 +1,15 @@
 // The awsJson encoding of answers that hold a list of records: a page of records (GetRecords,
 // SubscribeToShard events; core/values.ts RecordPage) or PutRecords' results (PutResultList),
-// written straight into one buffer from the values as the operation left them. JSON.stringify
-// would need an object per record first, then build the whole answer as one string (megabytes:
-// every record's data in base64, each scanned again for characters to escape) and copy it into a
-// buffer; here the size is bounded first and the list's text is written a batch of records at a
-// time. Base64 text, sequence numbers and shard ids need no escaping; partition keys and every
-// other member go through JSON.stringify.
+// written straight into pieces of reused memory (pieces.ts) from the values as the operation left
+// them. JSON.stringify would need an object per record first, then build the whole answer as one
+// string (megabytes: every record's data in base64, each scanned again for characters to escape)
+// and copy it into a buffer. Here each record's text around its data is made first, so the exact
+// length is known before anything is written, then records are written a batch at a time. Base64
+// text, sequence numbers and shard ids need no escaping; partition keys and every other member go
+// through JSON.stringify.
 import { withCounter } from '../core/sequence-number.js';
 import { PutResultList, RecordPage } from '../core/values.js';
+import { PieceWriter, type PiecedBody } from './pieces.js';
 
 export interface RecordsAnswer {
   Records: RecordPage;
@@ -28,67 +30,123 @@ export function hasRecordList(value: object): boolean {
 /** Records joined into one piece of text before it is written. */
 const BATCH = 64;
 
-/** Bytes a record's fixed members take at most, beside its data, key and sequence number. */
-const RECORD_OVERHEAD = 128;
-const SEQUENCE_NUMBER_CHARS = 56;
+/** A list's text, prepared: each item's bytes (with its comma) known before any is written. */
+interface ListText {
+  bytes: number;
+  sizes: number[];
+  /** Each item's text before its data (a whole item when it has none), after it, and whether all is ASCII. */
+  heads: string[];
+  tails: string[];
+  ascii: boolean[];
+  /** Each item's data, written as base64 between head and tail. */
+  data?: Buffer[];
+}
 
-/** The most bytes a list's text takes. */
-function listBound(list: RecordPage | PutResultList): number {
-  let size = 2;
+const base64Length = (n: number) => Math.ceil(n / 3) * 4;
+
+function prepareList(list: RecordPage | PutResultList): ListText {
+  const heads: string[] = [];
+  const tails: string[] = [];
+  const ascii: boolean[] = [];
+  const sizes: number[] = [];
+  let bytes = 2;
   if (list instanceof PutResultList) {
-    for (const id of list.shardIds) size += RECORD_OVERHEAD + SEQUENCE_NUMBER_CHARS + id.length;
-    return size;
+    for (let i = 0; i < list.counters.length; i++) {
+      const text = `${i > 0 ? ',' : ''}{"SequenceNumber":"${withCounter(list.sequencePrefixes[i]!, list.counters[i]!)}","ShardId":"${list.shardIds[i]!}"}`;
+      heads.push(text);
+      tails.push('');
+      ascii.push(true);
+      sizes.push(text.length);
+      bytes += text.length;
+    }
+    return { bytes, sizes, heads, tails, ascii };
   }
-  for (const r of list.records) {
-    // Base64 is 4 bytes per 3; a key escaped as \uXXXX takes at most 6 bytes per UTF-16 unit.
-    size += RECORD_OVERHEAD + SEQUENCE_NUMBER_CHARS + Math.ceil(r.data.length / 3) * 4 + r.partitionKey.length * 6;
+  const data: Buffer[] = [];
+  for (let i = 0; i < list.records.length; i++) {
+    const r = list.records[i]!;
+    const head = `${i > 0 ? ',' : ''}{"SequenceNumber":"${withCounter(list.sequencePrefix, r.counter)}","ApproximateArrivalTimestamp":${r.arrivalMs / 1000},"Data":"`;
+    const tail = `","PartitionKey":${JSON.stringify(r.partitionKey)}${r.encrypted ? ',"EncryptionType":"KMS"' : ''}}`;
+    const tailBytes = Buffer.byteLength(tail, 'utf8');
+    const size = head.length + base64Length(r.data.length) + tailBytes;
+    heads.push(head);
+    tails.push(tail);
+    ascii.push(tailBytes === tail.length);
+    data.push(r.data);
+    sizes.push(size);
+    bytes += size;
   }
-  return size;
+  return { bytes, sizes, heads, tails, ascii, data };
 }
 
-/** Writes a list's text at `at`; the position after it. */
-function writeList(out: Buffer, at: number, list: RecordPage | PutResultList): number {
-  at += out.write('[', at, 'latin1');
-  // Records are joined into text a batch at a time and the batch written at once: one write call
-  // per record part costs more than the copying. Text with only ASCII goes in as latin1 (a plain
-  // copy); a batch holding other characters is encoded as UTF-8.
-  let text = '';
-  let ascii = true;
-  const n = list instanceof PutResultList ? list.counters.length : list.records.length;
-  for (let i = 0; i < n; i++) {
-    if (list instanceof PutResultList) {
-      text += `${i > 0 ? ',' : ''}{"SequenceNumber":"${withCounter(list.sequencePrefixes[i]!, list.counters[i]!)}","ShardId":"${list.shardIds[i]!}"}`;
-    } else {
-      const r = list.records[i]!;
-      const key = JSON.stringify(r.partitionKey);
-      if (ascii && Buffer.byteLength(key, 'utf8') !== key.length) ascii = false;
-      text += `${i > 0 ? ',' : ''}{"SequenceNumber":"${withCounter(list.sequencePrefix, r.counter)}","ApproximateArrivalTimestamp":${r.arrivalMs / 1000},"Data":"${r.data.toString('base64')}","PartitionKey":${key}${r.encrypted ? ',"EncryptionType":"KMS"' : ''}}`;
+/**
+ * Writes a list's text. Items are joined into text a batch at a time and the batch written at once:
+ * one write call per item part costs more than the copying. A batch ends where the piece would
+ * overflow; a batch holding other characters than ASCII is encoded as UTF-8.
+ */
+function* writeList(w: PieceWriter, list: ListText): Generator<Buffer, void, undefined> {
+  yield* w.room(1);
+  w.text('[', true);
+  const n = list.sizes.length;
+  let i = 0;
+  while (i < n) {
+    yield* w.room(list.sizes[i]!);
+    let room = w.piece.length - w.at;
+    let text = '';
+    let ascii = true;
+    for (let k = 0; k < BATCH && i < n && list.sizes[i]! <= room; k++, i++) {
+      text += list.data ? list.heads[i]! + list.data[i]!.toString('base64') + list.tails[i]! : list.heads[i]!;
+      ascii &&= list.ascii[i]!;
+      room -= list.sizes[i]!;
     }
-    if ((i & (BATCH - 1)) === BATCH - 1 || i === n - 1) {
-      at += out.write(text, at, ascii ? 'latin1' : 'utf8');
-      text = '';
-      ascii = true;
-    }
+    w.text(text, ascii);
   }
-  return at + out.write(']', at, 'latin1');
+  yield* w.room(1);
+  w.text(']', true);
 }
 
-/** An answer holding a list (hasRecordList), its members in their order, as JSON.stringify gives them. */
-export function encodeRecordsAnswer(answer: object): Buffer {
-  const members: [string, string | RecordPage | PutResultList][] = [];
-  let size = 2;
+/**
+ * An answer holding a list (hasRecordList), its members in their order, as JSON.stringify gives
+ * them, in pieces (pieces.ts) of exactly the length announced.
+ */
+export function encodeRecordsAnswer(answer: object): PiecedBody {
+  const members: { name: string; value: string | ListText; ascii: boolean }[] = [];
+  let length = 2;
   for (const [name, value] of Object.entries(answer)) {
     if (value === undefined) continue;
-    const rendered = value instanceof RecordPage || value instanceof PutResultList ? value : JSON.stringify(value);
-    members.push([name, rendered]);
-    size += 4 + name.length * 6 + (typeof rendered === 'string' ? rendered.length * 3 : listBound(rendered));
+    const named = `${members.length > 0 ? ',' : ''}${JSON.stringify(name)}:`;
+    let text: string | ListText;
+    let bytes: number;
+    if (value instanceof RecordPage || value instanceof PutResultList) {
+      text = prepareList(value);
+      bytes = text.bytes;
+    } else {
+      text = JSON.stringify(value);
+      bytes = Buffer.byteLength(text, 'utf8');
+    }
+    const nameBytes = Buffer.byteLength(named, 'utf8');
+    members.push({ name: named, value: text, ascii: nameBytes === named.length && (typeof text !== 'string' || bytes === text.length) });
+    length += nameBytes + bytes;
   }
-  const out = Buffer.allocUnsafe(size);
-  let at = out.write('{', 0, 'latin1');
-  for (const [i, [name, rendered]] of members.entries()) {
-    at += out.write(`${i > 0 ? ',' : ''}${JSON.stringify(name)}:`, at, 'utf8');
-    at = typeof rendered === 'string' ? at + out.write(rendered, at, 'utf8') : writeList(out, at, rendered);
-  }
-  at += out.write('}', at, 'latin1');
-  return out.subarray(0, at);
+  return {
+    length,
+    *pieces() {
+      const w = new PieceWriter();
+      yield* w.room(1);
+      w.text('{', true);
+      for (const { name, value, ascii } of members) {
+        if (typeof value === 'string') {
+          const text = name + value;
+          yield* w.room(Buffer.byteLength(text, 'utf8'));
+          w.text(text, ascii);
+        } else {
+          yield* w.room(Buffer.byteLength(name, 'utf8'));
+          w.text(name, ascii);
+          yield* writeList(w, value);
+        }
+      }
+      yield* w.room(1);
+      w.text('}', true);
+      yield* w.rest();
+    },
+  };
 }

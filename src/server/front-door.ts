@@ -6,9 +6,10 @@ import { KinesisError } from '../core/errors.js';
 import type { Logger } from 'pino';
 import { EventStreamOutput, OPERATIONS, type Services } from '../operations/index.js';
 import type { Operation } from '../operations/context.js';
-import { BodyError, CONTENT_TYPES, decodeBody, encodeBody, type Codec } from '../protocol/codec.js';
+import { BodyError, CONTENT_TYPES, decodeBody, encodeAnswer, encodeBody, type Codec } from '../protocol/codec.js';
 import type { DecodePool } from '../protocol/decode-pool.js';
 import type { Decoded } from '../protocol/decoding.js';
+import type { PiecedBody } from '../protocol/pieces.js';
 import { SerializationError } from '../protocol/validate.js';
 import { readCredentials } from './auth.js';
 import { EVENT_STREAM_CONTENT_TYPE, eventStreamBody, type StreamingBody } from './event-stream.js';
@@ -20,6 +21,8 @@ export interface Reply {
   status: number;
   headers: Record<string, string>;
   body: Buffer;
+  /** A body in pieces of reused memory, written instead of `body` and each piece released once sent. */
+  pieces?: PiecedBody;
   /** An event stream (SubscribeToShard): written frame by frame after the headers, instead of `body`. */
   stream?: StreamingBody;
 }
@@ -153,11 +156,9 @@ export class FrontDoor {
           stream: eventStreamBody(codec, output, onError),
         };
       }
-      return {
-        status: 200,
-        headers: { ...baseHeaders(), 'content-type': contentType },
-        body: output === undefined ? Buffer.alloc(0) : encodeBody(codec, output),
-      };
+      const headers = { ...baseHeaders(), 'content-type': contentType };
+      const body = output === undefined ? Buffer.alloc(0) : encodeAnswer(codec, output);
+      return Buffer.isBuffer(body) ? { status: 200, headers, body } : { status: 200, headers, body: Buffer.alloc(0), pieces: body };
     } catch (err) {
       if (err instanceof KinesisError) {
         this.log.debug({ operation: name, error: err.type, message: err.message }, 'request refused');

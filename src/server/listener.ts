@@ -8,6 +8,7 @@ import type tls from 'node:tls';
 import type { Logger } from 'pino';
 import { KinesisError } from '../core/errors.js';
 import { CONTENT_TYPES, type Codec } from '../protocol/codec.js';
+import { releasePiece, type PiecedBody } from '../protocol/pieces.js';
 import type { StreamingBody } from './event-stream.js';
 import { errorReply, type FrontDoor, type RawRequest, type Reply } from './front-door.js';
 
@@ -152,8 +153,32 @@ async function serve(frontDoor: FrontDoor, req: AnyRequest, res: AnyResponse, lo
   }
   if (log.isLevelEnabled('trace')) log.trace({ method: req.method, status: reply.status }, 'request');
   if (reply.stream) return writeStream(res, reply.status, reply.headers, reply.stream);
+  if (reply.pieces) return writePieces(res, reply.status, reply.headers, reply.pieces);
   res.writeHead(reply.status, { ...reply.headers, 'content-length': String(reply.body.length) });
   res.end(reply.body);
+}
+
+/**
+ * Writes an answer made in pieces (protocol/pieces.ts), each released once the connection has sent
+ * it (the write's callback), and the next made only when the connection has room: the pieces in
+ * use stay few however large the answer. A client that goes away ends the writing; pieces the
+ * connection still held are then left to the garbage collector.
+ */
+async function writePieces(res: AnyResponse, status: number, headers: Record<string, string>, body: PiecedBody): Promise<void> {
+  const gone = new AbortController();
+  const onClose = () => gone.abort();
+  res.once('close', onClose);
+  res.writeHead(status, { ...headers, 'content-length': String(body.length) });
+  try {
+    for (const piece of body.pieces()) {
+      if (gone.signal.aborted) break;
+      const room = (res as http.ServerResponse).write(piece, () => releasePiece(piece));
+      if (!room && !(await drained(res, gone.signal, gone.signal))) break;
+    }
+  } finally {
+    res.off('close', onClose);
+    if (!gone.signal.aborted) res.end();
+  }
 }
 
 // ---- Event streams (SubscribeToShard) -------------------------------------------------------------
