@@ -53,7 +53,11 @@ export async function startSluice(options: Partial<SluiceConfig> = {}): Promise<
     notifier = pgNotifier;
     stopNotifier = () => pgNotifier.close();
   } else {
-    store = new SqliteStore(config.inMemory ? {} : { dataDir: config.dataDir, walLimitMiB: config.walLimitMiB });
+    store = new SqliteStore(config.inMemory ? {} : {
+      dataDir: config.dataDir,
+      walLimitMiB: config.walLimitMiB,
+      onWriterFailure: (err) => log.error({ err }, 'the writer thread failed; records are stored by the event loop from now on'),
+    });
     notifier = new LocalRecordNotifier();
   }
   const embedded = !config.store;

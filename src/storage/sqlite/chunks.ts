@@ -12,6 +12,25 @@ export interface ChunkInput {
   data: Buffer;
 }
 
+/** The bytes of a chunk body holding `records`. */
+export function chunkSize(records: ChunkInput[]): number {
+  let size = 0;
+  for (const r of records) size += 6 + Buffer.byteLength(r.partitionKey, 'utf8') + r.data.length;
+  return size;
+}
+
+/** Writes the chunk body of `records` into `out` at `at` (room for chunkSize bytes); the position after it. */
+export function writeChunk(records: ChunkInput[], out: Buffer, at: number): number {
+  for (const r of records) {
+    const keyAt = at + 2;
+    const keyBytes = out.write(r.partitionKey, keyAt, 'utf8');
+    out.writeUInt16LE(keyBytes, at);
+    at = out.writeUInt32LE(r.data.length, keyAt + keyBytes);
+    at += r.data.copy(out, at);
+  }
+  return at;
+}
+
 /** Where chunk bodies are written: one buffer, grown when needed, instead of a new one per write. */
 let scratch = Buffer.allocUnsafeSlow(512 * 1024);
 
@@ -21,24 +40,9 @@ let scratch = Buffer.allocUnsafeSlow(512 * 1024);
  * spares a fresh allocation (and its page faults and garbage) for every chunk of every write.
  */
 export function encodeChunk(records: ChunkInput[]): Buffer {
-  let size = 0;
-  const keyBytes = new Array<number>(records.length);
-  for (let i = 0; i < records.length; i++) {
-    const r = records[i]!;
-    keyBytes[i] = Buffer.byteLength(r.partitionKey, 'utf8');
-    size += 6 + keyBytes[i]! + r.data.length;
-  }
+  const size = chunkSize(records);
   if (size > scratch.length) scratch = Buffer.allocUnsafeSlow(Math.max(size, scratch.length * 2));
-  const body = scratch;
-  let at = 0;
-  for (let i = 0; i < records.length; i++) {
-    const r = records[i]!;
-    at = body.writeUInt16LE(keyBytes[i]!, at);
-    at += body.write(r.partitionKey, at, 'utf8');
-    at = body.writeUInt32LE(r.data.length, at);
-    at += r.data.copy(body, at);
-  }
-  return body.subarray(0, size);
+  return scratch.subarray(0, writeChunk(records, scratch, 0));
 }
 
 /**

@@ -16,8 +16,10 @@ import { StreamGone } from '../store.js';
 import { decodePending, encodePending, settingsColumns, toShard, toStream, type ExtraSettings, type ShardRow, type StreamRow } from '../rows.js';
 import { ChannelTable } from './channels.js';
 import { ConsumerTable } from './consumers.js';
-import { encodeChunk, forEachInChunk } from './chunks.js';
+import { chunkSize, encodeChunk, forEachInChunk, writeChunk } from './chunks.js';
+import { RecordWriter } from './record-writer.js';
 import { COUNTER_BITS, COUNTER_MASK, MIGRATIONS } from './schema.js';
+import { WriteGate } from './write-gate.js';
 
 
 
@@ -27,7 +29,10 @@ interface LiveShard {
   uid: number;
   /** The shard as its row says (its lastCounter as of loading: see `lastCounter`). */
   state: ShardState;
+  /** The last counter of a committed write: what readers may see. */
   lastCounter: number;
+  /** The last counter given to a write, committed or on its way to the writer thread (≥ lastCounter). */
+  lastGiven: number;
   lastArrivalMs: number;
 }
 
@@ -56,6 +61,8 @@ export interface SqliteOptions {
    * over (see checkpointer.ts); below it, it starts over whenever writes pause for a moment.
    */
   walLimitMiB?: number;
+  /** Told if the writer thread fails (record writes then run on the event loop's connection). */
+  onWriterFailure?: (err: Error) => void;
 }
 
 export class SqliteStore implements Store {
@@ -70,6 +77,10 @@ export class SqliteStore implements Store {
   /** Holds the data directory for this process (see lockDataDir). */
   private readonly lock?: Database.Database;
   private readonly checkpointer?: Worker;
+  /** Stores record writes on a thread of its own (with a data directory; in memory, writes run here). */
+  private readonly writer?: RecordWriter;
+  /** Orders record writes, other writes and the checkpointer's pause (write-gate.ts). */
+  private readonly gate = new WriteGate();
 
   constructor(options: SqliteOptions) {
     let file = ':memory:';
@@ -104,35 +115,28 @@ export class SqliteStore implements Store {
         else if (message === 'resumed') this.resumeWrites();
       });
       this.checkpointer.unref();
+      this.writer = new RecordWriter(file, WAL_KEEP_BYTES, (err) => {
+        // Writes go on through this thread's connection. What the thread held was refused, though
+        // it may have been stored: what is kept in memory is read again from the file.
+        options.onWriterFailure?.(err);
+        this.live.clear();
+      });
     }
   }
 
-  /** While the checkpointer empties the WAL (checkpointer.ts), record writes wait for this. */
-  private writesPaused?: { until: Promise<void>; resume: () => void; timer: NodeJS.Timeout };
+  /** Ends the checkpointer's pause should it never say it is done. */
+  private pauseTimer?: NodeJS.Timeout;
 
+  /** The checkpointer wants to empty the WAL: writes wait, and it goes ahead once none is running. */
   private pauseWrites(): void {
-    if (!this.writesPaused) {
-      let resume!: () => void;
-      const until = new Promise<void>((resolve) => { resume = resolve; });
-      // Should the checkpointer never answer, writes go on regardless.
-      const timer = setTimeout(() => this.resumeWrites(), PAUSE_MAX_MS);
-      this.writesPaused = { until, resume, timer };
-    }
-    // No write is running now: this thread runs them, synchronously.
-    this.checkpointer?.postMessage('paused');
-  }
-
-  /** Resolves once writes may go on (at once unless the checkpointer is emptying the WAL). */
-  private async unpaused(): Promise<void> {
-    while (this.writesPaused) await this.writesPaused.until;
+    clearTimeout(this.pauseTimer);
+    this.pauseTimer = setTimeout(() => this.resumeWrites(), PAUSE_MAX_MS);
+    void this.gate.pause(() => this.checkpointer?.postMessage('paused'));
   }
 
   private resumeWrites(): void {
-    const paused = this.writesPaused;
-    if (!paused) return;
-    this.writesPaused = undefined;
-    clearTimeout(paused.timer);
-    paused.resume();
+    clearTimeout(this.pauseTimer);
+    this.gate.resume();
   }
 
   private migrate(): void {
@@ -219,12 +223,12 @@ export class SqliteStore implements Store {
   }
 
   async secret(): Promise<Buffer> {
-    this.stmt.putMeta.run('secret', randomBytes(32));
+    await this.gate.exclusive(() => this.stmt.putMeta.run('secret', randomBytes(32)));
     return this.stmt.getMeta.get('secret')!.value;
   }
 
   async createStream(s: NewStream, shardLimit: number): Promise<CreateOutcome> {
-    return this.changingStreams(() => this.db.transaction((): CreateOutcome => {
+    return this.exclusiveStreamsWrite(() => this.db.transaction((): CreateOutcome => {
       if (this.stmt.streamByKey.get(s.account, s.region, s.name)) return { ok: false, reason: 'exists' };
       const openShards = this.stmt.openShardCount.get(s.account, s.region)!.n;
       if (openShards + s.shards.length > shardLimit) return { ok: false, reason: 'shard-limit', openShards };
@@ -278,6 +282,11 @@ export class SqliteStore implements Store {
     return stream;
   }
 
+  /** changingStreams, run as an exclusive write (write-gate.ts). */
+  private exclusiveStreamsWrite<T>(write: () => T): Promise<T> {
+    return this.gate.exclusive(() => this.changingStreams(write));
+  }
+
   /** Runs a write to streams rows, then forgets the streams read so far. */
   private changingStreams<T>(write: () => T): T {
     try {
@@ -308,7 +317,7 @@ export class SqliteStore implements Store {
 
   async beginChange(uid: number, status: StreamStatus, change: PendingChange, dueMs: number,
     allowed: StreamStatus[] = ['ACTIVE'], settings?: Partial<StreamSettings>): Promise<ChangeOutcome> {
-    return this.changingStreams(() => this.db.transaction((): ChangeOutcome => {
+    return this.exclusiveStreamsWrite(() => this.db.transaction((): ChangeOutcome => {
       const row = this.stmt.streamByUid.get(uid);
       if (!row || !allowed.includes(row.status as StreamStatus)) {
         return { ok: false, status: row?.status as StreamStatus | undefined };
@@ -321,7 +330,7 @@ export class SqliteStore implements Store {
 
   async updateSettings(uid: number, settings: Partial<StreamSettings>,
     allowed: StreamStatus[] = ['ACTIVE', 'UPDATING']): Promise<ChangeOutcome> {
-    return this.changingStreams(() => this.db.transaction((): ChangeOutcome => {
+    return this.exclusiveStreamsWrite(() => this.db.transaction((): ChangeOutcome => {
       const row = this.stmt.streamByUid.get(uid);
       if (!row || !allowed.includes(row.status as StreamStatus)) {
         return { ok: false, status: row?.status as StreamStatus | undefined };
@@ -347,11 +356,11 @@ export class SqliteStore implements Store {
   }
 
   async putPolicy(streamUid: number, arn: string, policy: string): Promise<void> {
-    this.stmt.putPolicy.run(arn, streamUid, policy);
+    await this.gate.exclusive(() => this.stmt.putPolicy.run(arn, streamUid, policy));
   }
 
   async deletePolicy(arn: string): Promise<boolean> {
-    return this.stmt.deletePolicy.run(arn).changes > 0;
+    return this.gate.exclusive(() => this.stmt.deletePolicy.run(arn).changes > 0);
   }
 
   async getAccountSettings(account: string, region: string): Promise<string | undefined> {
@@ -359,16 +368,16 @@ export class SqliteStore implements Store {
   }
 
   async putAccountSettings(account: string, region: string, settings: string): Promise<void> {
-    this.stmt.putAccountSettings.run(account, region, settings);
+    await this.gate.exclusive(() => this.stmt.putAccountSettings.run(account, region, settings));
   }
 
   async completeDueChanges(nowMs: number): Promise<number> {
-    // Like record writes, background writes wait while the checkpointer starts the WAL over.
-    await this.unpaused();
-    const channelsDone = this.channels.completeDue(nowMs) + this.consumers.completeDue(nowMs);
-    const due = this.stmt.due.all(nowMs);
-    if (due.length > 0) this.changingStreams(() => this.applyDueChanges(due, nowMs));
-    return due.length + channelsDone;
+    return this.gate.exclusive(() => {
+      const channelsDone = this.channels.completeDue(nowMs) + this.consumers.completeDue(nowMs);
+      const due = this.stmt.due.all(nowMs);
+      if (due.length > 0) this.changingStreams(() => this.applyDueChanges(due, nowMs));
+      return due.length + channelsDone;
+    });
   }
 
   private applyDueChanges(due: StreamRow[], nowMs: number): void {
@@ -402,7 +411,7 @@ export class SqliteStore implements Store {
   }
 
   async createChannel(channel: NewChannel): Promise<ChannelCreateOutcome> {
-    return this.channels.create(channel);
+    return this.gate.exclusive(() => this.channels.create(channel));
   }
 
   async getChannel(account: string, region: string, id: string): Promise<ChannelState | undefined> {
@@ -416,7 +425,7 @@ export class SqliteStore implements Store {
 
   async changeChannel(account: string, region: string, id: string, status: ChannelStatus, dueMs: number,
     allowed: ChannelStatus[], config?: string): Promise<ChannelChangeOutcome> {
-    return this.channels.change(account, region, id, status, dueMs, allowed, config);
+    return this.gate.exclusive(() => this.channels.change(account, region, id, status, dueMs, allowed, config));
   }
 
   private dropStream(uid: number): void {
@@ -432,7 +441,7 @@ export class SqliteStore implements Store {
   }
 
   async registerConsumer(consumer: NewConsumer, limits: ConsumerLimits): Promise<RegisterOutcome> {
-    return this.consumers.register(consumer, limits);
+    return this.gate.exclusive(() => this.consumers.register(consumer, limits));
   }
 
   async getConsumer(streamUid: number, name: string): Promise<ConsumerState | undefined> {
@@ -448,19 +457,19 @@ export class SqliteStore implements Store {
   }
 
   async deregisterConsumer(streamUid: number, name: string, dueMs: number): Promise<boolean> {
-    return this.consumers.deregister(streamUid, name, dueMs);
+    return this.gate.exclusive(() => this.consumers.deregister(streamUid, name, dueMs));
   }
 
   async addConsumerTags(streamUid: number, name: string, tags: Record<string, string>, maxTags: number): Promise<boolean> {
-    return this.consumers.addTags(streamUid, name, tags, maxTags);
+    return this.gate.exclusive(() => this.consumers.addTags(streamUid, name, tags, maxTags));
   }
 
   async removeConsumerTags(streamUid: number, name: string, keys: string[]): Promise<void> {
-    this.consumers.removeTags(streamUid, name, keys);
+    await this.gate.exclusive(() => this.consumers.removeTags(streamUid, name, keys));
   }
 
   async beginDelete(uid: number, dueMs: number, allowed: StreamStatus[], withConsumers: boolean): Promise<DeleteOutcome> {
-    return this.changingStreams(() => this.db.transaction((): DeleteOutcome => {
+    return this.exclusiveStreamsWrite(() => this.db.transaction((): DeleteOutcome => {
       const row = this.stmt.streamByUid.get(uid);
       if (!row || !allowed.includes(row.status as StreamStatus)) {
         return { ok: false, status: row?.status as StreamStatus | undefined };
@@ -482,19 +491,19 @@ export class SqliteStore implements Store {
   }
 
   async addTags(uid: number, tags: Record<string, string>, maxTags: number): Promise<boolean> {
-    return this.db.transaction(() => {
+    return this.gate.exclusive(() => this.db.transaction(() => {
       let count = this.stmt.tagCount.get(uid)!.n;
       for (const key of Object.keys(tags)) if (!this.stmt.hasTag.get(uid, key)) count++;
       if (count > maxTags) return false;
       for (const [k, v] of Object.entries(tags)) this.stmt.putTag.run(uid, k, v);
       return true;
-    }).immediate();
+    }).immediate());
   }
 
   async removeTags(uid: number, keys: string[]): Promise<void> {
-    this.db.transaction(() => {
+    await this.gate.exclusive(() => this.db.transaction(() => {
       for (const key of keys) this.stmt.removeTag.run(uid, key);
-    }).immediate();
+    }).immediate());
   }
 
   /** A stream's shards (in index order) and its open ones, loaded once and kept until a change to its shards. */
@@ -510,6 +519,7 @@ export class SqliteStore implements Store {
         // Writes leave shards.last_counter behind (one page less per commit); the last chunk knows
         // better, and the row is brought up to date before trimming deletes that chunk.
         lastCounter: Math.max(r.last_counter, last?.last_counter ?? 0), lastArrivalMs: last?.arrival_ms ?? 0,
+        lastGiven: Math.max(r.last_counter, last?.last_counter ?? 0),
       });
     }
     const open = [...byIndex.values()].filter((s) => s.state.closedMs === undefined)
@@ -520,45 +530,88 @@ export class SqliteStore implements Store {
   }
 
   async putRecords(uid: number, records: RecordEntry[], nowMs: number): Promise<PutOutcome[]> {
-    await this.unpaused();
-    const live = this.liveStream(uid);
-    // A stream has open shards as long as it exists: none, it was deleted while this write waited.
-    if (live.open.length === 0) throw new StreamGone();
-    const outcomes: PutOutcome[] = new Array(records.length);
-    // Counters are taken in request order, so each shard's records here are consecutive: they go
-    // in as one chunk per shard (a new one where the encryption flag changes, or past
-    // CHUNK_MAX_BYTES, so that a read of one record never loads megabytes).
-    const runs = new Map<LiveShard, PendingChunk[]>();
-    for (let i = 0; i < records.length; i++) {
-      const record = records[i]!;
-      const shard = route(live.open, record.hashKey);
-      let shardRuns = runs.get(shard);
-      if (!shardRuns) runs.set(shard, (shardRuns = []));
-      const encrypted = record.encrypted === true;
-      let run = shardRuns[shardRuns.length - 1];
-      if (!run || run.encrypted !== encrypted || run.bytes + record.data.length > CHUNK_MAX_BYTES) {
-        run = { first: run ? run.first + run.records.length : shard.lastCounter + 1, encrypted, records: [], bytes: 0 };
-        shardRuns.push(run);
+    await this.gate.enterRecordWrite();
+    try {
+      const live = this.liveStream(uid);
+      // A stream has open shards as long as it exists: none, it was deleted while this write waited.
+      if (live.open.length === 0) throw new StreamGone();
+      const outcomes: PutOutcome[] = new Array(records.length);
+      // Counters are taken in request order, so each shard's records here are consecutive: they go
+      // in as one chunk per shard (a new one where the encryption flag changes, or past
+      // CHUNK_MAX_BYTES, so that a read of one record never loads megabytes).
+      const runs = new Map<LiveShard, PendingChunk[]>();
+      for (let i = 0; i < records.length; i++) {
+        const record = records[i]!;
+        const shard = route(live.open, record.hashKey);
+        let shardRuns = runs.get(shard);
+        if (!shardRuns) runs.set(shard, (shardRuns = []));
+        const encrypted = record.encrypted === true;
+        let run = shardRuns[shardRuns.length - 1];
+        if (!run || run.encrypted !== encrypted || run.bytes + record.data.length > CHUNK_MAX_BYTES) {
+          run = { first: run ? run.first + run.records.length : shard.lastGiven + 1, encrypted, records: [], bytes: 0 };
+          shardRuns.push(run);
+        }
+        outcomes[i] = { shardIndex: shard.state.index, shardCreatedMs: shard.state.createdMs, counter: run.first + run.records.length };
+        run.records.push(record);
+        run.bytes += record.data.length;
       }
-      outcomes[i] = { shardIndex: shard.state.index, shardCreatedMs: shard.state.createdMs, counter: run.first + run.records.length };
-      run.records.push(record);
-      run.bytes += record.data.length;
+      // Arrival times never go backwards within a shard, so AT_TIMESTAMP and trimming can rely on order.
+      const arrivals = new Map<LiveShard, number>();
+      for (const shard of runs.keys()) arrivals.set(shard, Math.max(nowMs, shard.lastArrivalMs));
+      if (this.writer && !this.writer.broken) await this.storeOnWriter(runs, arrivals);
+      else this.storeHere(runs, arrivals);
+      // Committed: only now do readers see the records.
+      for (const [shard, shardRuns] of runs) shard.lastCounter = Math.max(shard.lastCounter, lastOf(shardRuns[shardRuns.length - 1]!));
+      return outcomes;
+    } finally {
+      this.gate.recordWriteDone();
     }
-    // Arrival times never go backwards within a shard, so AT_TIMESTAMP and trimming can rely on order.
+  }
+
+  /** Stores the chunks on this thread's connection (in memory, or once the writer thread failed). */
+  private storeHere(runs: Map<LiveShard, PendingChunk[]>, arrivals: Map<LiveShard, number>): void {
     this.atomically(() => {
       for (const [shard, shardRuns] of runs) {
-        const arrival = Math.max(nowMs, shard.lastArrivalMs);
         for (const run of shardRuns) {
-          this.stmt.insertChunk.run(recordKey(shard.uid, run.first), lastOf(run), arrival, run.encrypted ? 1 : 0, encodeChunk(run.records));
+          this.stmt.insertChunk.run(recordKey(shard.uid, run.first), lastOf(run), arrivals.get(shard)!, run.encrypted ? 1 : 0, encodeChunk(run.records));
         }
       }
     });
-    // Committed: only now does the in-memory state move on.
+    this.given(runs, arrivals);
+  }
+
+  /**
+   * Sends the chunks to the writer thread and waits for their commit. Their counters and arrival
+   * times are given out before the wait, so the next write, routed meanwhile, follows them.
+   */
+  private async storeOnWriter(runs: Map<LiveShard, PendingChunk[]>, arrivals: Map<LiveShard, number>): Promise<void> {
+    const writer = this.writer!;
+    let size = 0;
+    for (const shardRuns of runs.values()) for (const run of shardRuns) size += chunkSize(run.records);
+    const memory = writer.memory(size);
+    const out = Buffer.from(memory);
+    const job = { memory, ends: [] as number[], keys: [] as (number | bigint)[], lastCounters: [] as number[], arrivals: [] as number[], encrypted: [] as number[] };
+    let at = 0;
     for (const [shard, shardRuns] of runs) {
-      shard.lastCounter = lastOf(shardRuns[shardRuns.length - 1]!);
-      shard.lastArrivalMs = Math.max(nowMs, shard.lastArrivalMs);
+      for (const run of shardRuns) {
+        at = writeChunk(run.records, out, at);
+        job.ends.push(at);
+        job.keys.push(recordKey(shard.uid, run.first));
+        job.lastCounters.push(lastOf(run));
+        job.arrivals.push(arrivals.get(shard)!);
+        job.encrypted.push(run.encrypted ? 1 : 0);
+      }
     }
-    return outcomes;
+    this.given(runs, arrivals);
+    await writer.write(job);
+  }
+
+  /** The counters and arrival times of these chunks are taken: the next write goes after them. */
+  private given(runs: Map<LiveShard, PendingChunk[]>, arrivals: Map<LiveShard, number>): void {
+    for (const [shard, shardRuns] of runs) {
+      shard.lastGiven = lastOf(shardRuns[shardRuns.length - 1]!);
+      shard.lastArrivalMs = arrivals.get(shard)!;
+    }
   }
 
   async readRecords(uid: number, shardIndex: number, req: ReadRequest): Promise<ReadResult> {
@@ -598,7 +651,10 @@ export class SqliteStore implements Store {
   }
 
   async trimExpired(nowMs: number): Promise<void> {
-    await this.unpaused();
+    await this.gate.exclusive(() => this.trimNow(nowMs));
+  }
+
+  private trimNow(nowMs: number): void {
     for (const stream of this.stmt.allStreams.all()) {
       const floor = (JSON.parse(stream.settings) as ExtraSettings).retentionFloorMs ?? 0;
       const cutoff = Math.max(nowMs - stream.retention_hours * 3_600_000, floor);
@@ -628,6 +684,9 @@ export class SqliteStore implements Store {
   }
 
   async close(): Promise<void> {
+    // Writes already sent finish first; none is sent after (the server stopped taking requests).
+    await this.gate.exclusive(() => undefined);
+    await this.writer?.close();
     if (this.checkpointer) {
       const stopped = new Promise((resolve) => this.checkpointer!.on('message', (m) => m === 'stopped' && resolve(m)));
       this.checkpointer.postMessage('stop');

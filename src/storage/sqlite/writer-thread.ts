@@ -1,0 +1,44 @@
+// The writer thread: inserts record chunks on a connection of its own, one transaction per job, in
+// the order the jobs come. Storing a PutRecords (SQLite's B-tree and overflow pages, the log
+// writes at commit) took about half of the event loop's time for each write; here it runs beside
+// the event loop, which meanwhile decodes and routes the next requests. Commits need no fsync
+// (synchronous=NORMAL in WAL mode, as on the event loop's connection): a committed chunk is in the
+// OS before the job is answered, so it survives the process being killed.
+import { parentPort, workerData } from 'node:worker_threads';
+import Database from 'better-sqlite3';
+import type { WriteJob, WriteReply } from './record-writer.js';
+
+const { file, walKeepBytes } = workerData as { file: string; walKeepBytes: number };
+const db = new Database(file, { timeout: 5000 });
+db.pragma('synchronous = NORMAL');
+// Checkpoints are the checkpointer's; this connection never runs one after a commit.
+db.pragma('wal_autocheckpoint = 0');
+db.pragma(`journal_size_limit = ${walKeepBytes}`);
+db.pragma('cache_size = -8192');
+
+const insert = db.prepare('INSERT INTO chunks (key, last_counter, arrival_ms, encrypted, body) VALUES (?, ?, ?, ?, ?)');
+const store = db.transaction((job: WriteJob) => {
+  const memory = Buffer.from(job.memory);
+  let at = 0;
+  for (let i = 0; i < job.keys.length; i++) {
+    insert.run(job.keys[i]!, job.lastCounters[i]!, job.arrivals[i]!, job.encrypted[i]!, memory.subarray(at, job.ends[i]!));
+    at = job.ends[i]!;
+  }
+});
+
+parentPort!.on('message', (job: WriteJob | 'stop') => {
+  if (job === 'stop') {
+    db.close();
+    parentPort!.postMessage('stopped');
+    return;
+  }
+  let reply: WriteReply;
+  try {
+    store.immediate(job);
+    reply = { id: job.id, memory: job.memory };
+  } catch (err) {
+    reply = { id: job.id, memory: job.memory, error: err instanceof Error ? `${(err as { code?: string }).code ?? err.name}: ${err.message}` : String(err) };
+  }
+  // The memory goes back, to carry a later job.
+  parentPort!.postMessage(reply, [job.memory]);
+});
