@@ -5,8 +5,8 @@
 // lock. Under steady writes the log is never wholly copied between two commits, so it would never
 // start over: past its bound, the checkpointer asks the server to hold its writes back ('pause'),
 // and once told that none is running ('paused'), copies the rest, empties the log and lets the
-// writes go on ('resumed'). The server's event loop goes on serving meanwhile: record writes wait
-// as promises; a rarer write (a stream created, a tag) arriving then waits in SQLite's busy handler.
+// writes go on ('resumed'). The server's event loop goes on serving meanwhile: writes of every kind
+// wait as promises (write-gate.ts).
 import { parentPort, workerData } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 

@@ -1,6 +1,9 @@
 // The embedded engine: SQLite through better-sqlite3, in WAL mode, one file in the data directory
 // (or in memory). One process owns the file (exclusive locking), so the engine may keep the
-// routing table and shard counters in memory and only write what changed.
+// routing table and shard counters in memory and only write what changed. Under load, record
+// writes are stored by a writer thread (record-writer.ts) while the event loop goes on; every
+// other write runs here, ordered with them by a gate (write-gate.ts); a checkpointer thread
+// copies the log into the file (checkpointer.ts).
 import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -50,6 +53,8 @@ const CHECKPOINT_EVERY_MS = 200;
 const PAUSE_MAX_MS = 10_000;
 /** What is kept of the WAL file when it starts over. */
 const WAL_KEEP_BYTES = 64 * 1024 * 1024;
+/** A write alone in flight is stored on the event loop up to this size (larger ones go to the writer thread). */
+const HERE_MAX_BYTES = 256 * 1024;
 /** Bounds one trimming pass per shard, so the server stays responsive while it catches up. */
 const TRIM_MAX_BATCHES = 50;
 
@@ -540,8 +545,10 @@ export class SqliteStore implements Store {
       // in as one chunk per shard (a new one where the encryption flag changes, or past
       // CHUNK_MAX_BYTES, so that a read of one record never loads megabytes).
       const runs = new Map<LiveShard, PendingChunk[]>();
+      let bytes = 0;
       for (let i = 0; i < records.length; i++) {
         const record = records[i]!;
+        bytes += record.data.length;
         const shard = route(live.open, record.hashKey);
         let shardRuns = runs.get(shard);
         if (!shardRuns) runs.set(shard, (shardRuns = []));
@@ -558,8 +565,11 @@ export class SqliteStore implements Store {
       // Arrival times never go backwards within a shard, so AT_TIMESTAMP and trimming can rely on order.
       const arrivals = new Map<LiveShard, number>();
       for (const shard of runs.keys()) arrivals.set(shard, Math.max(nowMs, shard.lastArrivalMs));
-      if (this.writer && !this.writer.broken) await this.storeOnWriter(runs, arrivals);
-      else this.storeHere(runs, arrivals);
+      // A write with none before it in flight is stored at once, here: handing it to the thread and
+      // back costs two thread wake-ups, which on a virtual machine can be most of a small write's
+      // time. Under load, writes queue on the thread (in order) while this one goes on decoding.
+      if (!this.writer || this.writer.broken || (this.gate.alone() && bytes < HERE_MAX_BYTES)) this.storeHere(runs, arrivals);
+      else await this.storeOnWriter(runs, arrivals);
       // Committed: only now do readers see the records.
       for (const [shard, shardRuns] of runs) shard.lastCounter = Math.max(shard.lastCounter, lastOf(shardRuns[shardRuns.length - 1]!));
       return outcomes;

@@ -24,10 +24,10 @@ export interface WriteReply {
   error?: string;
 }
 
-/** Job memory kept for reuse: pieces up to this size, at most SPARE of them. */
-const MEMORY_MIN_BYTES = 1024 * 1024;
+/** Job memory is made in steps of this size, and kept for reuse up to MEMORY_KEEP_MAX_BYTES, at most SPARE pieces. */
+const MEMORY_STEP_BYTES = 128 * 1024;
 const MEMORY_KEEP_MAX_BYTES = 4 * 1024 * 1024;
-const SPARE = 16;
+const SPARE = 8;
 
 export class RecordWriter {
   private readonly worker: Worker;
@@ -60,7 +60,7 @@ export class RecordWriter {
   /** Memory for a job whose bodies take `size` bytes. */
   memory(size: number): ArrayBuffer {
     const i = this.spare.findIndex((m) => m.byteLength >= size);
-    return i >= 0 ? this.spare.splice(i, 1)[0]! : new ArrayBuffer(Math.max(size, MEMORY_MIN_BYTES));
+    return i >= 0 ? this.spare.splice(i, 1)[0]! : new ArrayBuffer(Math.ceil(Math.max(size, 1) / MEMORY_STEP_BYTES) * MEMORY_STEP_BYTES);
   }
 
   /** Stores a job (its memory moves to the thread); resolves once committed. */

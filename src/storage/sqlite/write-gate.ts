@@ -19,6 +19,11 @@ export class WriteGate {
     this.inFlight++;
   }
 
+  /** Whether the caller's record write (entered) is the only one in flight: nothing can overtake it. */
+  alone(): boolean {
+    return this.inFlight === 1;
+  }
+
   /** A record write sent after enterRecordWrite() has been answered. */
   recordWriteDone(): void {
     this.inFlight--;
