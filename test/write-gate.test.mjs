@@ -29,9 +29,16 @@ describe('write gate', () => {
     gate.recordWriteDone();
   });
 
-  it('record writes do not wait for each other', async () => {
+  it('record writes do not wait for each other; a write knows when it is the only one in flight', async () => {
     const gate = new WriteGate();
+    await gate.enterRecordWrite();
+    assert.equal(gate.alone(), true, 'alone: it may be stored at once without overtaking another');
+    await gate.enterRecordWrite();
+    assert.equal(gate.alone(), false);
+    gate.recordWriteDone();
+    gate.recordWriteDone();
     for (let i = 0; i < 5; i++) await gate.enterRecordWrite();
+    assert.equal(gate.alone(), false);
     for (let i = 0; i < 5; i++) gate.recordWriteDone();
     let ran = false;
     await gate.exclusive(() => { ran = true; });
