@@ -27,6 +27,7 @@ export interface WriteReply {
 /** Job memory is made in steps of this size, and kept for reuse up to MEMORY_KEEP_MAX_BYTES, at most SPARE pieces. */
 const MEMORY_STEP_BYTES = 128 * 1024;
 const MEMORY_KEEP_MAX_BYTES = 4 * 1024 * 1024;
+/** One per write in flight from 16 clients: fewer, and each burst made fresh ones again. */
 const SPARE = 16;
 
 export class RecordWriter {
