@@ -8,7 +8,7 @@ import http2 from 'node:http2';
 import { describe, it } from 'node:test';
 import { addExtension, decode as cborDecode, encode as cborEncode } from 'cbor-x';
 import { GetRecordsCommand, GetShardIteratorCommand } from '@aws-sdk/client-kinesis';
-import { rawRequest, useServer } from './helpers.mjs';
+import { rawRequest, SIGNED, useServer } from './helpers.mjs';
 
 const CBOR = 'application/x-amz-cbor-1.1';
 // Arrival times come as tag 1 around 64-bit milliseconds, which cbor-x's own tag 1 cannot read.
@@ -16,10 +16,6 @@ class Millis { constructor(value) { this.value = value; } }
 addExtension({ Class: Millis, tag: 1, encode: () => { throw new Error('not used'); }, decode: (v) => new Millis(v) });
 const STREAM = 'pieces';
 const SHARDS = ['shardId-000000000000', 'shardId-000000000001'];
-const SIGNED = {
-  authorization: 'AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20150830/us-east-1/kinesis/aws4_request, SignedHeaders=host;x-amz-date, Signature=abc',
-  'x-amz-date': '20150830T123600Z',
-};
 
 /** Data that names its record, so a byte from another answer shows. */
 function dataFor(key, size) {

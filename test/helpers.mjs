@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { randomBytes } from 'node:crypto';
-import { KinesisClient } from '@aws-sdk/client-kinesis';
+import { DescribeStreamSummaryCommand, GetRecordsCommand, GetShardIteratorCommand, KinesisClient } from '@aws-sdk/client-kinesis';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import pg from 'pg';
 
@@ -179,7 +179,8 @@ export function useServer(options, use) {
   });
 }
 
-const SIGNED = {
+/** Headers of a SigV4-signed request (the signature is not checked). */
+export const SIGNED = {
   authorization: 'AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20150830/us-east-1/kinesis/aws4_request, SignedHeaders=host;x-amz-date, Signature=abc',
   'x-amz-date': '20150830T123600Z',
 };
@@ -240,6 +241,18 @@ export async function waitFor(fn, { timeoutMs = 5000, intervalMs = 20 } = {}) {
     if (Date.now() - start > timeoutMs) throw new Error('condition not met in time');
     await new Promise((r) => setTimeout(r, intervalMs));
   }
+}
+
+/** Waits until the stream is ACTIVE (DescribeStreamSummary). */
+export async function waitActive(client, name, { timeoutMs = 5000 } = {}) {
+  await waitFor(async () => (await client.send(new DescribeStreamSummaryCommand({ StreamName: name })))
+    .StreamDescriptionSummary.StreamStatus === 'ACTIVE', { timeoutMs });
+}
+
+/** Every record of a shard from TRIM_HORIZON (readAllInOrder: sequence numbers must rise). */
+export async function readShardInOrder(client, stream, shard) {
+  const { ShardIterator } = await client.send(new GetShardIteratorCommand({ StreamName: stream, ShardId: shard, ShardIteratorType: 'TRIM_HORIZON' }));
+  return (await readAllInOrder(client, ShardIterator, { GetRecordsCommand })).records;
 }
 
 /** Reads a shard from an iterator until an empty page; returns all records. */

@@ -5,11 +5,11 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import {
-  CreateStreamCommand, DescribeStreamConsumerCommand, DescribeStreamSummaryCommand, GetRecordsCommand, GetShardIteratorCommand, ListShardsCommand,
+  CreateStreamCommand, DescribeStreamConsumerCommand, GetRecordsCommand, GetShardIteratorCommand, ListShardsCommand,
   ListStreamsCommand, MergeShardsCommand, PutRecordsCommand, RegisterStreamConsumerCommand, SplitShardCommand, SubscribeToShardCommand,
 } from '@aws-sdk/client-kinesis';
 import {
-  ACCOUNT, createDatabase, dropDatabase, ON_POSTGRES, pgQuery, REGION, shardId, startServer, waitFor,
+  ACCOUNT, createDatabase, dropDatabase, ON_POSTGRES, pgQuery, REGION, shardId, startServer, waitActive, waitFor,
 } from './helpers.mjs';
 
 const skip = ON_POSTGRES ? false : 'runs on PostgreSQL only (npm run test:postgres)';
@@ -34,11 +34,6 @@ async function cluster(count, args = []) {
       }
     },
   };
-}
-
-async function waitActive(client, name) {
-  await waitFor(async () => (await client.send(new DescribeStreamSummaryCommand({ StreamName: name })))
-    .StreamDescriptionSummary.StreamStatus === 'ACTIVE');
 }
 
 /** Every record of a shard from TRIM_HORIZON (reads until the end of a closed shard or an empty page). */

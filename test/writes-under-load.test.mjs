@@ -6,32 +6,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import {
-  AddTagsToStreamCommand, CreateStreamCommand, DescribeStreamCommand, DescribeStreamSummaryCommand, GetRecordsCommand,
-  GetShardIteratorCommand, ListShardsCommand, ListTagsForStreamCommand, MergeShardsCommand, PutRecordsCommand,
-  RemoveTagsFromStreamCommand, SplitShardCommand,
+  AddTagsToStreamCommand, CreateStreamCommand, DescribeStreamCommand, GetRecordsCommand, GetShardIteratorCommand,
+  ListShardsCommand, ListTagsForStreamCommand, MergeShardsCommand, PutRecordsCommand, RemoveTagsFromStreamCommand,
+  SplitShardCommand,
 } from '@aws-sdk/client-kinesis';
-import { shardId, startServer, waitFor } from './helpers.mjs';
-
-async function waitActive(client, name) {
-  await waitFor(async () => (await client.send(new DescribeStreamSummaryCommand({ StreamName: name })))
-    .StreamDescriptionSummary.StreamStatus === 'ACTIVE', { timeoutMs: 15_000 });
-}
-
-/** Every record of a shard from TRIM_HORIZON, until the end of a closed shard or an empty page. */
-async function readShard(client, stream, shard) {
-  let iterator = (await client.send(new GetShardIteratorCommand({ StreamName: stream, ShardId: shard, ShardIteratorType: 'TRIM_HORIZON' }))).ShardIterator;
-  const records = [];
-  while (iterator) {
-    const out = await client.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: 10_000 }));
-    records.push(...out.Records);
-    if (out.Records.length === 0 && out.MillisBehindLatest === 0) break;
-    iterator = out.NextShardIterator;
-  }
-  for (let i = 1; i < records.length; i++) {
-    assert.ok(BigInt(records[i].SequenceNumber) > BigInt(records[i - 1].SequenceNumber), 'sequence numbers rise within a shard');
-  }
-  return records;
-}
+import { readAllInOrder, readShardInOrder, shardId, startServer, waitActive, waitFor } from './helpers.mjs';
 
 const batch = (prefix, n, size = 200) => Array.from({ length: n }, (_, i) => {
   const data = Buffer.alloc(size, i % 251);
@@ -40,46 +19,61 @@ const batch = (prefix, n, size = 200) => Array.from({ length: n }, (_, i) => {
 });
 const textOf = (data) => Buffer.from(data).toString().split('|')[0];
 
-function noErrorsLogged(server) {
-  const errors = server.stdout.split('\n').filter((line) => /"level":(50|60)/.test(line));
-  assert.deepEqual(errors, [], 'no errors logged');
+/**
+ * A server started with `args` and a stream `name` of `shards` shards, ACTIVE: `use(server, client)`
+ * runs, then no error must have been logged; the server stops either way.
+ */
+async function withStream(name, shards, args, use) {
+  const server = await startServer({ args });
+  try {
+    const client = server.client();
+    await client.send(new CreateStreamCommand({ StreamName: name, ShardCount: shards }));
+    await waitActive(client, name, { timeoutMs: 15_000 });
+    await use(server, client);
+    const errors = server.stdout.split('\n').filter((line) => /"level":(50|60)/.test(line));
+    assert.deepEqual(errors, [], 'no errors logged');
+  } finally {
+    await server.stop();
+    await server.cleanup();
+  }
+}
+
+/** `count` writers, each calling `write(w, i)` for i = 0, 1, … until stop() (after at least `atLeast` calls); stop() resolves once all are done. */
+function keepWriting(count, write, { atLeast = 0 } = {}) {
+  let stopped = false;
+  const writers = Array.from({ length: count }, async (_, w) => {
+    for (let i = 0; !stopped || i < atLeast; i++) await write(w, i);
+  });
+  return { stop: () => { stopped = true; return Promise.all(writers); } };
 }
 
 describe('writes under load', () => {
   it('a split and a merge while writers keep writing into the shards: each parent ends once, every acknowledged record is where it was acknowledged', async () => {
-    const server = await startServer({ args: ['--update-stream-ms', '100'] });
-    try {
-      const client = server.client();
-      await client.send(new CreateStreamCommand({ StreamName: 'resharding', ShardCount: 2 }));
-      await waitActive(client, 'resharding');
+    await withStream('resharding', 2, ['--update-stream-ms', '100'], async (server, client) => {
       const acked = new Map();
-      let stop = false;
-      const writers = Array.from({ length: 6 }, (_, w) => (async () => {
-        for (let i = 0; !stop || i < 2; i++) {
-          const records = batch(`w${w}-${i}`, 40);
-          const out = await client.send(new PutRecordsCommand({ StreamName: 'resharding', Records: records }));
-          assert.equal(out.FailedRecordCount, 0);
-          out.Records.forEach((r, j) => acked.set(records[j].PartitionKey, { shard: r.ShardId, seq: r.SequenceNumber }));
-        }
-      })());
+      const writers = keepWriting(6, async (w, i) => {
+        const records = batch(`w${w}-${i}`, 40);
+        const out = await client.send(new PutRecordsCommand({ StreamName: 'resharding', Records: records }));
+        assert.equal(out.FailedRecordCount, 0);
+        out.Records.forEach((r, j) => acked.set(records[j].PartitionKey, { shard: r.ShardId, seq: r.SequenceNumber }));
+      }, { atLeast: 2 });
       await waitFor(() => acked.size >= 2000, { timeoutMs: 15_000 });
       // Shard 0 splits in two (2, 3); then 3 and 1, adjacent in that order, merge (4).
       await client.send(new SplitShardCommand({ StreamName: 'resharding', ShardToSplit: shardId(0), NewStartingHashKey: (1n << 126n).toString() }));
-      await waitActive(client, 'resharding');
+      await waitActive(client, 'resharding', { timeoutMs: 15_000 });
       await waitFor(() => [...acked.values()].filter((v) => v.shard === shardId(3)).length >= 200, { timeoutMs: 15_000 });
       await client.send(new MergeShardsCommand({ StreamName: 'resharding', ShardToMerge: shardId(3), AdjacentShardToMerge: shardId(1) }));
-      await waitActive(client, 'resharding');
+      await waitActive(client, 'resharding', { timeoutMs: 15_000 });
       await waitFor(() => [...acked.values()].filter((v) => v.shard === shardId(4)).length >= 200, { timeoutMs: 15_000 });
       const closedAtEnd = {};
-      for (const s of [0, 1, 3]) closedAtEnd[s] = (await readShard(client, 'resharding', shardId(s))).map((r) => r.SequenceNumber);
-      stop = true;
-      await Promise.all(writers);
+      for (const s of [0, 1, 3]) closedAtEnd[s] = (await readShardInOrder(client, 'resharding', shardId(s))).map((r) => r.SequenceNumber);
+      await writers.stop();
 
       const described = (await client.send(new DescribeStreamCommand({ StreamName: 'resharding' }))).StreamDescription.Shards;
       assert.deepEqual(described.map((s) => s.ShardId), [0, 1, 2, 3, 4].map(shardId));
       const seen = new Set();
       for (const shard of described) {
-        const records = await readShard(client, 'resharding', shard.ShardId);
+        const records = await readShardInOrder(client, 'resharding', shard.ShardId);
         const index = Number(shard.ShardId.slice(-12));
         if (index in closedAtEnd) {
           // A closed shard took no record after it closed, and every one of its records is within its range.
@@ -98,29 +92,18 @@ describe('writes under load', () => {
         }
       }
       assert.equal(seen.size, acked.size, 'every acknowledged record is there');
-      noErrorsLogged(server);
-    } finally {
-      await server.stop();
-      await server.cleanup();
-    }
+    });
   });
 
   it('tags and new streams are written promptly while PutRecords of 500 records flow without a pause', async (t) => {
     // A small log bound: the checkpointer also holds writes back now and then meanwhile.
-    const server = await startServer({ args: ['--wal-limit-mib', '2'] });
-    try {
-      const client = server.client();
-      await client.send(new CreateStreamCommand({ StreamName: 'flood', ShardCount: 4 }));
-      await waitActive(client, 'flood');
-      let stop = false;
+    await withStream('flood', 4, ['--wal-limit-mib', '2'], async (server, client) => {
       let written = 0;
-      const writers = Array.from({ length: 8 }, (_, w) => (async () => {
-        for (let i = 0; !stop; i++) {
-          const out = await client.send(new PutRecordsCommand({ StreamName: 'flood', Records: batch(`f${w}-${i}`, 500, 1024) }));
-          assert.equal(out.FailedRecordCount, 0);
-          written += 500;
-        }
-      })());
+      const writers = keepWriting(8, async (w, i) => {
+        const out = await client.send(new PutRecordsCommand({ StreamName: 'flood', Records: batch(`f${w}-${i}`, 500, 1024) }));
+        assert.equal(out.FailedRecordCount, 0);
+        written += 500;
+      });
       await waitFor(() => written >= 5000, { timeoutMs: 15_000 });
       const slowest = { ms: 0, what: '' };
       const timed = async (what, command) => {
@@ -135,43 +118,31 @@ describe('writes under load', () => {
         if (i % 5 === 0) await timed(`stream ${i}`, new CreateStreamCommand({ StreamName: `side-${i}`, ShardCount: 1 }));
       }
       const writtenMeanwhile = written;
-      stop = true;
-      await Promise.all(writers);
+      await writers.stop();
       assert.ok(written >= 10_000, `records kept flowing (${writtenMeanwhile} written by the last control write)`);
       t.diagnostic(`slowest control write: ${slowest.what} in ${slowest.ms.toFixed(0)} ms; ${written} records written`);
       assert.ok(slowest.ms < 3000, `slowest control write: ${slowest.what} in ${slowest.ms.toFixed(0)} ms`);
       const tags = (await client.send(new ListTagsForStreamCommand({ StreamName: 'flood' }))).Tags.map((t) => t.Key).sort();
       assert.deepEqual(tags, ['t0', 't2', 't4', 't6', 't8']);
-      for (const i of [0, 5]) await waitActive(client, `side-${i}`);
+      for (const i of [0, 5]) await waitActive(client, `side-${i}`, { timeoutMs: 15_000 });
       let read = 0;
       for (const shard of (await client.send(new ListShardsCommand({ StreamName: 'flood' }))).Shards) {
-        read += (await readShard(client, 'flood', shard.ShardId)).length;
+        read += (await readShardInOrder(client, 'flood', shard.ShardId)).length;
       }
       assert.equal(read, written);
-      noErrorsLogged(server);
-    } finally {
-      await server.stop();
-      await server.cleanup();
-    }
+    });
   });
 
   it('small and large writes at once into one shard: a reader polling meanwhile sees every record once, in order', async (t) => {
-    const server = await startServer();
-    try {
-      const client = server.client();
-      await client.send(new CreateStreamCommand({ StreamName: 'mixed', ShardCount: 1 }));
-      await waitActive(client, 'mixed');
-      let stop = false;
+    await withStream('mixed', 1, [], async (server, client) => {
       let acked = 0;
       // Large writes go to the writer thread when others are in flight; small ones may be stored at
       // once only when nothing is in flight, or a reader could see them before earlier numbers.
-      const writers = Array.from({ length: 8 }, (_, w) => (async () => {
-        for (let i = 0; !stop; i++) {
-          const out = await client.send(new PutRecordsCommand({ StreamName: 'mixed', Records: batch(`m${w}-${i}`, w % 2 ? 3 : 300, 1024) }));
-          assert.equal(out.FailedRecordCount, 0);
-          acked += out.Records.length;
-        }
-      })());
+      const writers = keepWriting(8, async (w, i) => {
+        const out = await client.send(new PutRecordsCommand({ StreamName: 'mixed', Records: batch(`m${w}-${i}`, w % 2 ? 3 : 300, 1024) }));
+        assert.equal(out.FailedRecordCount, 0);
+        acked += out.Records.length;
+      });
       const polled = [];
       let iterator = (await client.send(new GetShardIteratorCommand({ StreamName: 'mixed', ShardId: shardId(0), ShardIteratorType: 'TRIM_HORIZON' }))).ShardIterator;
       const started = performance.now();
@@ -180,24 +151,15 @@ describe('writes under load', () => {
         for (const r of out.Records) polled.push(r.SequenceNumber);
         iterator = out.NextShardIterator;
       }
-      stop = true;
-      await Promise.all(writers);
-      for (;;) {
-        const out = await client.send(new GetRecordsCommand({ ShardIterator: iterator }));
-        for (const r of out.Records) polled.push(r.SequenceNumber);
-        iterator = out.NextShardIterator;
-        if (out.Records.length === 0 && out.MillisBehindLatest === 0) break;
-      }
-      const all = (await readShard(client, 'mixed', shardId(0))).map((r) => r.SequenceNumber);
+      await writers.stop();
+      // The writes are all answered: the poller's iterator reads the rest up to the first empty page.
+      for (const r of (await readAllInOrder(client, iterator, { GetRecordsCommand })).records) polled.push(r.SequenceNumber);
+      const all = (await readShardInOrder(client, 'mixed', shardId(0))).map((r) => r.SequenceNumber);
       t.diagnostic(`${acked} records acknowledged, ${polled.length} polled`);
       assert.equal(all.length, acked);
       assert.equal(polled.length, all.length, 'the poller saw every record once');
       assert.deepEqual(polled, all);
-      noErrorsLogged(server);
-    } finally {
-      await server.stop();
-      await server.cleanup();
-    }
+    });
   });
 });
 

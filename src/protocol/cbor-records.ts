@@ -91,8 +91,8 @@ export function encodeRecordsAnswerCbor(answer: RecordsAnswer, encodeMember: (va
   for (const [k, v] of others) length += textSize(k) + v.length;
   return {
     length,
-    *pieces() {
-      const w = new PieceWriter();
+    *pieces(into) {
+      const w = new PieceWriter(into);
       yield* w.room(start);
       w.at = head(w.piece, w.at, MAJOR_MAP, 1 + others.length);
       w.at += NAMES.Records!.copy(w.piece, w.at);

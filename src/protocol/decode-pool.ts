@@ -12,7 +12,7 @@ import { unpackRecords, type PackedRecords } from './packed-records.js';
 /** Bodies at least this large go to a decoding thread. */
 export const OFFLOAD_MIN_BYTES = 32 * 1024;
 
-/** Memory kept for large bodies: at most this many places (one per request in flight under 16 writers), each of at least PLACE_MIN_BYTES. */
+/** Memory kept for large bodies: at most this many places (one per request in flight from 16 clients), each of at least PLACE_MIN_BYTES. */
 const SPARE_PLACES = 16;
 const PLACE_MIN_BYTES = 1024 * 1024;
 /** Bodies larger than this get memory of their own, not kept afterwards. */

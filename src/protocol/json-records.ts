@@ -34,34 +34,28 @@ const BATCH = 64;
 interface ListText {
   bytes: number;
   sizes: number[];
-  /** Each item's text before its data (a whole item when it has none), after it, and whether all is ASCII. */
+  /** Each item's text before its data; for PutRecords results (no data, ASCII only), the whole item. */
   heads: string[];
-  tails: string[];
-  ascii: boolean[];
-  /** Each item's data, written as base64 between head and tail. */
-  data?: Buffer[];
+  /** For records: each one's data (written as base64), its text after the data, and whether that is ASCII. */
+  records?: { data: Buffer[]; tails: string[]; ascii: boolean[] };
 }
 
 const base64Length = (n: number) => Math.ceil(n / 3) * 4;
 
 function prepareList(list: RecordPage | PutResultList): ListText {
   const heads: string[] = [];
-  const tails: string[] = [];
-  const ascii: boolean[] = [];
   const sizes: number[] = [];
   let bytes = 2;
   if (list instanceof PutResultList) {
     for (let i = 0; i < list.counters.length; i++) {
       const text = `${i > 0 ? ',' : ''}{"SequenceNumber":"${withCounter(list.sequencePrefixes[i]!, list.counters[i]!)}","ShardId":"${list.shardIds[i]!}"}`;
       heads.push(text);
-      tails.push('');
-      ascii.push(true);
       sizes.push(text.length);
       bytes += text.length;
     }
-    return { bytes, sizes, heads, tails, ascii };
+    return { bytes, sizes, heads };
   }
-  const data: Buffer[] = [];
+  const records = { data: [] as Buffer[], tails: [] as string[], ascii: [] as boolean[] };
   for (let i = 0; i < list.records.length; i++) {
     const r = list.records[i]!;
     const head = `${i > 0 ? ',' : ''}{"SequenceNumber":"${withCounter(list.sequencePrefix, r.counter)}","ApproximateArrivalTimestamp":${r.arrivalMs / 1000},"Data":"`;
@@ -69,13 +63,13 @@ function prepareList(list: RecordPage | PutResultList): ListText {
     const tailBytes = Buffer.byteLength(tail, 'utf8');
     const size = head.length + base64Length(r.data.length) + tailBytes;
     heads.push(head);
-    tails.push(tail);
-    ascii.push(tailBytes === tail.length);
-    data.push(r.data);
+    records.data.push(r.data);
+    records.tails.push(tail);
+    records.ascii.push(tailBytes === tail.length);
     sizes.push(size);
     bytes += size;
   }
-  return { bytes, sizes, heads, tails, ascii, data };
+  return { bytes, sizes, heads, records };
 }
 
 /**
@@ -86,17 +80,22 @@ function prepareList(list: RecordPage | PutResultList): ListText {
 function* writeList(w: PieceWriter, list: ListText): Generator<Buffer, void, undefined> {
   yield* w.room(1);
   w.text('[', true);
-  const n = list.sizes.length;
+  const { sizes, heads, records } = list;
+  const n = sizes.length;
   let i = 0;
   while (i < n) {
-    yield* w.room(list.sizes[i]!);
+    yield* w.room(sizes[i]!);
     let room = w.piece.length - w.at;
     let text = '';
     let ascii = true;
-    for (let k = 0; k < BATCH && i < n && list.sizes[i]! <= room; k++, i++) {
-      text += list.data ? list.heads[i]! + list.data[i]!.toString('base64') + list.tails[i]! : list.heads[i]!;
-      ascii &&= list.ascii[i]!;
-      room -= list.sizes[i]!;
+    for (let k = 0; k < BATCH && i < n && sizes[i]! <= room; k++, i++) {
+      if (records) {
+        text += heads[i]! + records.data[i]!.toString('base64') + records.tails[i]!;
+        ascii &&= records.ascii[i]!;
+      } else {
+        text += heads[i]!;
+      }
+      room -= sizes[i]!;
     }
     w.text(text, ascii);
   }
@@ -109,37 +108,36 @@ function* writeList(w: PieceWriter, list: ListText): Generator<Buffer, void, und
  * them, in pieces (pieces.ts) of exactly the length announced.
  */
 export function encodeRecordsAnswer(answer: object): PiecedBody {
-  const members: { name: string; value: string | ListText; ascii: boolean }[] = [];
+  // Each member's name (with its comma and colon) and value, their bytes, and whether both are ASCII.
+  const members: { name: string; nameBytes: number; value: string | ListText; bytes: number; ascii: boolean }[] = [];
   let length = 2;
-  for (const [name, value] of Object.entries(answer)) {
+  for (const [key, value] of Object.entries(answer)) {
     if (value === undefined) continue;
-    const named = `${members.length > 0 ? ',' : ''}${JSON.stringify(name)}:`;
-    let text: string | ListText;
-    let bytes: number;
+    const name = `${members.length > 0 ? ',' : ''}${JSON.stringify(key)}:`;
+    const nameBytes = Buffer.byteLength(name, 'utf8');
     if (value instanceof RecordPage || value instanceof PutResultList) {
-      text = prepareList(value);
-      bytes = text.bytes;
+      const list = prepareList(value);
+      members.push({ name, nameBytes, value: list, bytes: list.bytes, ascii: nameBytes === name.length });
+      length += nameBytes + list.bytes;
     } else {
-      text = JSON.stringify(value);
-      bytes = Buffer.byteLength(text, 'utf8');
+      const text = JSON.stringify(value);
+      const bytes = Buffer.byteLength(text, 'utf8');
+      members.push({ name, nameBytes, value: text, bytes, ascii: nameBytes === name.length && bytes === text.length });
+      length += nameBytes + bytes;
     }
-    const nameBytes = Buffer.byteLength(named, 'utf8');
-    members.push({ name: named, value: text, ascii: nameBytes === named.length && (typeof text !== 'string' || bytes === text.length) });
-    length += nameBytes + bytes;
   }
   return {
     length,
-    *pieces() {
-      const w = new PieceWriter();
+    *pieces(into) {
+      const w = new PieceWriter(into);
       yield* w.room(1);
       w.text('{', true);
-      for (const { name, value, ascii } of members) {
+      for (const { name, nameBytes, value, bytes, ascii } of members) {
         if (typeof value === 'string') {
-          const text = name + value;
-          yield* w.room(Buffer.byteLength(text, 'utf8'));
-          w.text(text, ascii);
+          yield* w.room(nameBytes + bytes);
+          w.text(name + value, ascii);
         } else {
-          yield* w.room(Buffer.byteLength(name, 'utf8'));
+          yield* w.room(nameBytes);
           w.text(name, ascii);
           yield* writeList(w, value);
         }

@@ -32,28 +32,36 @@ export function releasePiece(piece: Uint8Array): void {
 /** An answer of `length` bytes that comes as pieces, each to be released once sent. */
 export interface PiecedBody {
   readonly length: number;
-  pieces(): Generator<Buffer, void, undefined>;
+  /** The pieces in order; with `into` (room for `length` bytes), the answer is written there as one piece. */
+  pieces(into?: Buffer): Generator<Buffer, void, undefined>;
 }
 
-/** The whole of a pieced answer in one buffer (event stream messages need it so); the pieces go back. */
+/**
+ * The whole of a pieced answer in one buffer (event stream messages need it so), written there
+ * directly rather than gathered from pieces.
+ */
 export function joinPieces(body: PiecedBody): Buffer {
   const whole = Buffer.allocUnsafe(body.length);
-  let at = 0;
-  for (const piece of body.pieces()) {
-    at += piece.copy(whole, at);
+  let written = 0;
+  let pieces = 0;
+  for (const piece of body.pieces(whole)) {
+    written += piece.length;
+    pieces++;
     releasePiece(piece);
   }
-  if (at !== body.length) throw new Error(`answer of ${at} bytes, ${body.length} announced`);
+  if (pieces !== 1 || written !== body.length) throw new Error(`answer of ${written} bytes in ${pieces} pieces, ${body.length} announced`);
   return whole;
 }
 
 /**
  * Writes bytes into pieces. `room(n)` makes sure the current piece has n bytes free, handing out
- * the filled part first when it has not; `rest()` hands out what is left.
+ * the filled part first when it has not; `rest()` hands out what is left. Given a first piece
+ * large enough for the whole answer, it writes all of it there.
  */
 export class PieceWriter {
-  piece: Buffer = takePiece();
   at = 0;
+
+  constructor(public piece: Buffer = takePiece()) {}
 
   /** Room for `size` more bytes in `piece` at `at`; yields the filled piece when a new one is needed. */
   *room(size: number): Generator<Buffer, void, undefined> {

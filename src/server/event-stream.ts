@@ -26,12 +26,14 @@ function eventStreamCodec(): EventStreamCodec {
 
 export const EVENT_STREAM_CONTENT_TYPE = 'application/vnd.amazon.eventstream';
 
-/** A response written as it is produced (see listener.ts serve). */
+/** A response written as it is produced (see listener.ts writeStream). */
 export interface StreamingBody {
   /** Frames in order; the writer asks for the next only once the client has room for it. */
-  frames(signal: AbortSignal): AsyncIterable<Uint8Array>;
+  frames(signal: AbortSignal): AsyncIterable<Uint8Array> | Iterable<Uint8Array>;
   /** When it aborts while the client is not reading, the writer drops the response. */
   stop: AbortSignal;
+  /** Told of each frame once the connection has sent it (its memory may then be reused). */
+  sent?: (frame: Uint8Array) => void;
 }
 
 const payloadType = (c: Codec) => (c === 'cbor' ? 'application/x-amz-cbor-1.1' : 'application/json');

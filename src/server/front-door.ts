@@ -9,7 +9,7 @@ import type { Operation } from '../operations/context.js';
 import { BodyError, CONTENT_TYPES, decodeBody, encodeAnswer, encodeBody, type Codec } from '../protocol/codec.js';
 import type { DecodePool } from '../protocol/decode-pool.js';
 import type { Decoded } from '../protocol/decoding.js';
-import type { PiecedBody } from '../protocol/pieces.js';
+import { releasePiece, type PiecedBody } from '../protocol/pieces.js';
 import { SerializationError } from '../protocol/validate.js';
 import { readCredentials } from './auth.js';
 import { EVENT_STREAM_CONTENT_TYPE, eventStreamBody, type StreamingBody } from './event-stream.js';
@@ -21,9 +21,10 @@ export interface Reply {
   status: number;
   headers: Record<string, string>;
   body: Buffer;
-  /** A body in pieces of reused memory, written instead of `body` and each piece released once sent. */
-  pieces?: PiecedBody;
-  /** An event stream (SubscribeToShard): written frame by frame after the headers, instead of `body`. */
+  /**
+   * Written piece by piece after the headers, instead of `body`: an event stream (SubscribeToShard),
+   * or an answer made in pieces of reused memory (with its content-length).
+   */
   stream?: StreamingBody;
 }
 
@@ -68,6 +69,14 @@ export function errorReply(codec: Codec, error: KinesisError): Reply {
     headers: { ...baseHeaders(), 'content-type': contentTypeOf(codec), 'x-amzn-errortype': error.type },
     body: encodeBody(codec, body),
   };
+}
+
+/** Nothing stops an answer in pieces but its client going away. */
+const NEVER = new AbortController().signal;
+
+/** An answer in pieces, written as a stream whose pieces go back to the pool once sent. */
+function piecesStream(body: PiecedBody): StreamingBody {
+  return { frames: () => body.pieces(), stop: NEVER, sent: releasePiece };
 }
 
 /** A failure of ours, as the service answers one: 500, InternalFailure, no message. */
@@ -158,7 +167,8 @@ export class FrontDoor {
       }
       const headers = { ...baseHeaders(), 'content-type': contentType };
       const body = output === undefined ? Buffer.alloc(0) : encodeAnswer(codec, output);
-      return Buffer.isBuffer(body) ? { status: 200, headers, body } : { status: 200, headers, body: Buffer.alloc(0), pieces: body };
+      if (Buffer.isBuffer(body)) return { status: 200, headers, body };
+      return { status: 200, headers: { ...headers, 'content-length': String(body.length) }, body: Buffer.alloc(0), stream: piecesStream(body) };
     } catch (err) {
       if (err instanceof KinesisError) {
         this.log.debug({ operation: name, error: err.type, message: err.message }, 'request refused');

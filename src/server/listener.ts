@@ -8,7 +8,6 @@ import type tls from 'node:tls';
 import type { Logger } from 'pino';
 import { KinesisError } from '../core/errors.js';
 import { CONTENT_TYPES, type Codec } from '../protocol/codec.js';
-import { releasePiece, type PiecedBody } from '../protocol/pieces.js';
 import type { StreamingBody } from './event-stream.js';
 import { errorReply, type FrontDoor, type RawRequest, type Reply } from './front-door.js';
 
@@ -153,42 +152,20 @@ async function serve(frontDoor: FrontDoor, req: AnyRequest, res: AnyResponse, lo
   }
   if (log.isLevelEnabled('trace')) log.trace({ method: req.method, status: reply.status }, 'request');
   if (reply.stream) return writeStream(res, reply.status, reply.headers, reply.stream);
-  if (reply.pieces) return writePieces(res, reply.status, reply.headers, reply.pieces);
   res.writeHead(reply.status, { ...reply.headers, 'content-length': String(reply.body.length) });
   res.end(reply.body);
-}
-
-/**
- * Writes an answer made in pieces (protocol/pieces.ts), each released once the connection has sent
- * it (the write's callback), and the next made only when the connection has room: the pieces in
- * use stay few however large the answer. A client that goes away ends the writing; pieces the
- * connection still held are then left to the garbage collector.
- */
-async function writePieces(res: AnyResponse, status: number, headers: Record<string, string>, body: PiecedBody): Promise<void> {
-  const gone = new AbortController();
-  const onClose = () => gone.abort();
-  res.once('close', onClose);
-  res.writeHead(status, { ...headers, 'content-length': String(body.length) });
-  try {
-    for (const piece of body.pieces()) {
-      if (gone.signal.aborted) break;
-      const room = (res as http.ServerResponse).write(piece, () => releasePiece(piece));
-      if (!room && !(await drained(res, gone.signal, gone.signal))) break;
-    }
-  } finally {
-    res.off('close', onClose);
-    if (!gone.signal.aborted) res.end();
-  }
 }
 
 // ---- Event streams (SubscribeToShard) -------------------------------------------------------------
 
 /**
- * Writes a streaming reply frame by frame, then ends it: no content-length, so it is the chunked
- * body on HTTP/1.1 and DATA frames on HTTP/2. The next frame is asked for only after the last was
- * taken ('drain': HTTP/2 flow control, socket backpressure), so a client that does not read holds
- * up only its own stream and the server keeps at most one frame for it. A client that goes away
- * stops the source; a source that must stop while its client is not reading drops the response.
+ * Writes a streaming reply frame by frame, then ends it: without a content-length in the headers,
+ * it is the chunked body on HTTP/1.1 and DATA frames on HTTP/2. The next frame is asked for only
+ * after the last was taken ('drain': HTTP/2 flow control, socket backpressure), so a client that
+ * does not read holds up only its own stream and the server keeps few frames for it; each frame is
+ * handed to `sent` once the connection has sent it (its write's callback). A client that goes away
+ * stops the source; a source that must stop while its client is not reading, or that fails, drops
+ * the response rather than end it short.
  */
 async function writeStream(res: AnyResponse, status: number, headers: Record<string, string>, stream: StreamingBody): Promise<void> {
   const gone = new AbortController();
@@ -199,12 +176,16 @@ async function writeStream(res: AnyResponse, status: number, headers: Record<str
   try {
     for await (const frame of stream.frames(gone.signal)) {
       if (gone.signal.aborted) break;
-      if ((res as http.ServerResponse).write(frame)) continue;
+      const sent = stream.sent;
+      if ((res as http.ServerResponse).write(frame, sent && (() => sent(frame)))) continue;
       if (!(await drained(res, gone.signal, stream.stop))) {
         dropped = true;
         break;
       }
     }
+  } catch (err) {
+    dropped = true;
+    throw err;
   } finally {
     res.off('close', onClose);
     if (dropped && !gone.signal.aborted) drop(res);

@@ -555,21 +555,20 @@ export class SqliteStore implements Store {
         const encrypted = record.encrypted === true;
         let run = shardRuns[shardRuns.length - 1];
         if (!run || run.encrypted !== encrypted || run.bytes + record.data.length > CHUNK_MAX_BYTES) {
-          run = { first: run ? run.first + run.records.length : shard.lastGiven + 1, encrypted, records: [], bytes: 0 };
+          // Arrival times never go backwards within a shard, so AT_TIMESTAMP and trimming can rely on order.
+          const arrival = Math.max(nowMs, shard.lastArrivalMs);
+          run = { shard, first: run ? run.first + run.records.length : shard.lastGiven + 1, arrival, encrypted, records: [], bytes: 0 };
           shardRuns.push(run);
         }
         outcomes[i] = { shardIndex: shard.state.index, shardCreatedMs: shard.state.createdMs, counter: run.first + run.records.length };
         run.records.push(record);
         run.bytes += record.data.length;
       }
-      // Arrival times never go backwards within a shard, so AT_TIMESTAMP and trimming can rely on order.
-      const arrivals = new Map<LiveShard, number>();
-      for (const shard of runs.keys()) arrivals.set(shard, Math.max(nowMs, shard.lastArrivalMs));
       // A write with none before it in flight is stored at once, here: handing it to the thread and
       // back costs two thread wake-ups, which on a virtual machine can be most of a small write's
       // time. Under load, writes queue on the thread (in order) while this one goes on decoding.
-      if (!this.writer || this.writer.broken || (this.gate.alone() && bytes < HERE_MAX_BYTES)) this.storeHere(runs, arrivals);
-      else await this.storeOnWriter(runs, arrivals);
+      if (!this.writer || this.writer.broken || (this.gate.alone() && bytes < HERE_MAX_BYTES)) this.storeHere(runs);
+      else await this.storeOnWriter(runs);
       // Committed: only now do readers see the records.
       for (const [shard, shardRuns] of runs) shard.lastCounter = Math.max(shard.lastCounter, lastOf(shardRuns[shardRuns.length - 1]!));
       return outcomes;
@@ -579,49 +578,39 @@ export class SqliteStore implements Store {
   }
 
   /** Stores the chunks on this thread's connection (in memory, or once the writer thread failed). */
-  private storeHere(runs: Map<LiveShard, PendingChunk[]>, arrivals: Map<LiveShard, number>): void {
+  private storeHere(runs: Map<LiveShard, PendingChunk[]>): void {
     this.atomically(() => {
-      for (const [shard, shardRuns] of runs) {
-        for (const run of shardRuns) {
-          this.stmt.insertChunk.run(recordKey(shard.uid, run.first), lastOf(run), arrivals.get(shard)!, run.encrypted ? 1 : 0, encodeChunk(run.records));
-        }
+      for (const shardRuns of runs.values()) {
+        for (const run of shardRuns) this.stmt.insertChunk.run(...chunkRow(run), encodeChunk(run.records));
       }
     });
-    this.given(runs, arrivals);
+    given(runs);
   }
 
   /**
    * Sends the chunks to the writer thread and waits for their commit. Their counters and arrival
    * times are given out before the wait, so the next write, routed meanwhile, follows them.
    */
-  private async storeOnWriter(runs: Map<LiveShard, PendingChunk[]>, arrivals: Map<LiveShard, number>): Promise<void> {
+  private async storeOnWriter(runs: Map<LiveShard, PendingChunk[]>): Promise<void> {
     const writer = this.writer!;
+    const chunks = [...runs.values()].flat();
     let size = 0;
-    for (const shardRuns of runs.values()) for (const run of shardRuns) size += chunkSize(run.records);
+    for (const run of chunks) size += chunkSize(run.records);
     const memory = writer.memory(size);
     const out = Buffer.from(memory);
     const job = { memory, ends: [] as number[], keys: [] as (number | bigint)[], lastCounters: [] as number[], arrivals: [] as number[], encrypted: [] as number[] };
     let at = 0;
-    for (const [shard, shardRuns] of runs) {
-      for (const run of shardRuns) {
-        at = writeChunk(run.records, out, at);
-        job.ends.push(at);
-        job.keys.push(recordKey(shard.uid, run.first));
-        job.lastCounters.push(lastOf(run));
-        job.arrivals.push(arrivals.get(shard)!);
-        job.encrypted.push(run.encrypted ? 1 : 0);
-      }
+    for (const run of chunks) {
+      at = writeChunk(run.records, out, at);
+      const [key, lastCounter, arrival, encrypted] = chunkRow(run);
+      job.ends.push(at);
+      job.keys.push(key);
+      job.lastCounters.push(lastCounter);
+      job.arrivals.push(arrival);
+      job.encrypted.push(encrypted);
     }
-    this.given(runs, arrivals);
+    given(runs);
     await writer.write(job);
-  }
-
-  /** The counters and arrival times of these chunks are taken: the next write goes after them. */
-  private given(runs: Map<LiveShard, PendingChunk[]>, arrivals: Map<LiveShard, number>): void {
-    for (const [shard, shardRuns] of runs) {
-      shard.lastGiven = lastOf(shardRuns[shardRuns.length - 1]!);
-      shard.lastArrivalMs = arrivals.get(shard)!;
-    }
   }
 
   async readRecords(uid: number, shardIndex: number, req: ReadRequest): Promise<ReadResult> {
@@ -720,7 +709,10 @@ interface ChunkRow {
 
 /** Records of one write bound for one shard, before they are stored as a chunk. */
 interface PendingChunk {
+  shard: LiveShard;
   first: number;
+  /** The arrival time of its records (never before the shard's last). */
+  arrival: number;
   encrypted: boolean;
   records: RecordEntry[];
   /** Data bytes so far. */
@@ -732,6 +724,20 @@ const SAFE_SHARD_UIDS = 2 ** (53 - Number(COUNTER_BITS));
 /** A record's key; a plain number while it is exact (shard uids below 8192), else a BigInt. */
 function recordKey(shardUid: number, counter: number): number | bigint {
   return shardUid < SAFE_SHARD_UIDS ? shardUid * 2 ** Number(COUNTER_BITS) + counter : (BigInt(shardUid) << COUNTER_BITS) | BigInt(counter);
+}
+
+/** A chunk's row beside its body: key, last counter, arrival time, encryption flag. */
+function chunkRow(run: PendingChunk): [number | bigint, number, number, number] {
+  return [recordKey(run.shard.uid, run.first), lastOf(run), run.arrival, run.encrypted ? 1 : 0];
+}
+
+/** The counters and arrival times of these chunks are taken: the next write goes after them. */
+function given(runs: Map<LiveShard, PendingChunk[]>): void {
+  for (const [shard, shardRuns] of runs) {
+    const last = shardRuns[shardRuns.length - 1]!;
+    shard.lastGiven = lastOf(last);
+    shard.lastArrivalMs = last.arrival;
+  }
 }
 
 /**
