@@ -4,7 +4,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { readPutRecordsJson } from '../dist/protocol/put-records-json.js';
-import { readInput } from '../dist/protocol/validate.js';
+import { decodeBase64Bytes, viewOf } from '../dist/protocol/base64.js';
+import { RecordBatch } from '../dist/core/record-batch.js';
+import { decodeCanonicalBase64, readInput } from '../dist/protocol/validate.js';
 
 /** A small seeded generator, so that a failure can be replayed. */
 function rng(seed) {
@@ -88,8 +90,16 @@ function damage(r, text) {
   ])();
 }
 
+/** The fast reading with its records as the generic reading gives them. */
+function fastReading(body) {
+  const input = readPutRecordsJson(body);
+  if (input === undefined) return undefined;
+  assert.ok(input.Records instanceof RecordBatch);
+  return { ...input, Records: input.Records.inputs() };
+}
+
 function check(body, counts) {
-  const fast = readPutRecordsJson(body);
+  const fast = fastReading(body);
   const slow = generic(body);
   if (fast === undefined) { counts.gaveUp++; return; }
   counts.read++;
@@ -106,7 +116,7 @@ describe('PutRecords JSON fast reading', () => {
     assert.ok(counts.read > 500, `read ${counts.read} of 1500`);
     // The canonical shape the SDKs send is always read fast.
     const canonical = Buffer.from(JSON.stringify({ StreamName: 's', Records: [{ Data: 'AAEC', PartitionKey: 'k' }, { Data: '', PartitionKey: 'ü', ExplicitHashKey: '5' }] }));
-    assert.deepEqual(readPutRecordsJson(canonical), { Records: [{ Data: Buffer.from([0, 1, 2]), PartitionKey: 'k' }, { Data: Buffer.alloc(0), ExplicitHashKey: '5', PartitionKey: 'ü' }], StreamName: 's' });
+    assert.deepEqual(fastReading(canonical), { Records: [{ Data: Buffer.from([0, 1, 2]), PartitionKey: 'k' }, { Data: Buffer.alloc(0), ExplicitHashKey: '5', PartitionKey: 'ü' }], StreamName: 's' });
   });
 
   it('never accepts a broken body, and never reads one differently', () => {
@@ -118,5 +128,32 @@ describe('PutRecords JSON fast reading', () => {
     check(Buffer.concat([Buffer.from('{"StreamName":"s","Records":[{"Data":"","PartitionKey":"a'), Buffer.from([0xe2, 0x82]), Buffer.from('"}]}')]), counts);
     check(Buffer.concat([Buffer.from('{"StreamName":"s","Records":[{"Data":"","PartitionKey":"'), Buffer.from([0xff, 0xfe, 0x41]), Buffer.from('"}]}')]), counts);
     assert.ok(counts.gaveUp > 1500, `gave up on ${counts.gaveUp}`);
+  });
+
+  it('decodes base64 from bytes exactly when, and as, the text is canonical', () => {
+    const r = rng(3);
+    const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+    const out = Buffer.alloc(4096);
+    let valid = 0;
+    for (let i = 0; i < 20000; i++) {
+      let text = Buffer.from(Array.from({ length: r.int(r.next() < 0.5 ? 16 : 200) }, () => r.int(256))).toString('base64');
+      // Damage some: a stray or url-safe character, padding moved or cut, bits set past the end.
+      const k = r.int(10);
+      if (k === 0 && text.length) text = text.slice(0, r.int(text.length)) + r.pick(['-', '_', ' ', '=', '\n', '"', '\u00e9', '\u0000']) + text.slice(r.int(text.length));
+      else if (k === 1 && text.endsWith('=')) text = text.slice(0, -1);
+      else if (k === 2 && text.length) { const j = r.int(text.length); text = text.slice(0, j) + r.pick([...ALPHABET]) + text.slice(j + 1); }
+      else if (k === 3) text = text + r.pick(['=', '==', 'A=', 'AA==']);
+      const bytes = Buffer.from(`x"${text}"y`, 'utf8');
+      const at = r.int(8);
+      const end = decodeBase64Bytes(bytes, viewOf(bytes), 2, bytes.length - 2, out, viewOf(out), at);
+      const expected = bytes.length - 4 === Buffer.byteLength(text) ? decodeCanonicalBase64(text) : undefined;
+      if (expected === undefined) {
+        assert.equal(end, -1, `accepted ${JSON.stringify(text)}`);
+      } else {
+        valid++;
+        assert.deepEqual(out.subarray(at, end), expected, JSON.stringify(text));
+      }
+    }
+    assert.ok(valid > 10000 && valid < 19000, `valid ${valid}`);
   });
 });

@@ -71,10 +71,11 @@ describe('pages of records', () => {
   it('PutRecords results: JSON the same bytes as JSON.stringify of the result objects, CBOR the same values', () => {
     const prefixes = [sequencePrefix(1795733000, 0), sequencePrefix(1795733001, 12)];
     for (const n of [0, 1, 63, 64, 65, 500]) {
+      // Two shards, records alternating irregularly; counters from one digit to sixteen.
       const list = new PutResultList(
-        Array.from({ length: n }, (_, i) => (i % 3 ? 'shardId-000000000000' : 'shardId-000000000012')),
-        Array.from({ length: n }, (_, i) => prefixes[i % 3 ? 0 : 1]),
-        Array.from({ length: n }, (_, i) => i * 7919 + 1),
+        [{ shardId: 'shardId-000000000012', prefix: prefixes[1] }, { shardId: 'shardId-000000000000', prefix: prefixes[0] }],
+        Uint32Array.from({ length: n }, (_, i) => (i % 3 ? 1 : 0)),
+        Float64Array.from({ length: n }, (_, i) => (i % 5 === 4 ? 2 ** 53 - 1 - i : i * 7919 + 1)),
       );
       for (const extra of [{}, { EncryptionType: 'KMS' }]) {
         const written = { FailedRecordCount: 0, Records: list, ...extra };

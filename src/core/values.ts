@@ -54,16 +54,28 @@ export class RecordPage {
 }
 
 /**
- * PutRecords' results in request order, each a record's shard id, the head of its shard's sequence
- * numbers and its counter, kept so until the answer is encoded: the JSON writer renders them
- * straight into the answer (protocol/json-records.ts), other encodings take views(). Five hundred
- * result objects, made only to be turned into text, were most of an answer's cost.
+ * PutRecords' results in request order: record i went to shards[shardOf[i]] (its shard id and the
+ * head of its sequence numbers) and took counter counters[i]. Kept so until the answer is encoded:
+ * the JSON writer renders them straight into the answer (protocol/json-records.ts), other
+ * encodings take views(). Five hundred result objects, made only to be turned into text, were most
+ * of an answer's cost.
  */
 export class PutResultList {
-  constructor(readonly shardIds: string[], readonly sequencePrefixes: string[], readonly counters: number[]) {}
+  constructor(
+    readonly shards: { shardId: string; prefix: string }[],
+    readonly shardOf: Uint32Array,
+    readonly counters: Float64Array,
+  ) {}
+
+  get length(): number {
+    return this.counters.length;
+  }
 
   views(): object[] {
-    return this.counters.map((counter, i) => ({ SequenceNumber: withCounter(this.sequencePrefixes[i]!, counter), ShardId: this.shardIds[i]! }));
+    return Array.from(this.counters, (counter, i) => {
+      const shard = this.shards[this.shardOf[i]!]!;
+      return { SequenceNumber: withCounter(shard.prefix, counter), ShardId: shard.shardId };
+    });
   }
 
   toJSON(): object[] {

@@ -6,8 +6,9 @@ import { hashPartitionKey, MAX_HASH_KEY } from '../core/hash-key.js';
 import { ITERATOR_TTL_MS, javaDate } from '../core/iterator-token.js';
 import { formatSequenceNumber, parseSequenceNumber, sequencePrefix } from '../core/sequence-number.js';
 import { formatShardId } from '../core/shard-id.js';
+import { RecordBatch, type RecordInput } from '../core/record-batch.js';
 import { PutResultList } from '../core/values.js';
-import { StreamGone, type PutOutcome, type RecordEntry, type StreamState } from '../storage/store.js';
+import { StreamGone, type PutResult, type RecordWrite, type StreamState } from '../storage/store.js';
 import type { Operation, OperationContext } from './context.js';
 import { shardMissing } from './iterators.js';
 import { trimHorizonMs } from './retention.js';
@@ -19,14 +20,6 @@ export const PUT_RECORDS_MAX_BYTES = 10 * 1024 * 1024;
 /** A GetRecords response carries at most this much data. */
 export const GET_RECORDS_MAX_BYTES = 10 * 1024 * 1024;
 export const GET_RECORDS_DEFAULT_LIMIT = 10_000;
-
-interface RecordInput {
-  Data: Buffer;
-  PartitionKey: string;
-  ExplicitHashKey?: string;
-  /** The MD5 of PartitionKey as a hash key, when a decoding thread computed it (protocol/packed-records.ts). */
-  keyHash?: bigint;
-}
 
 // AUTO record distribution: hash keys from a golden-ratio walk over the key space (a low-discrepancy
 // sequence), so records spread over the open shards in proportion to their ranges, evenly over even
@@ -43,26 +36,31 @@ function distributesAutomatically(stream: StreamState): boolean {
   return stream.mode === 'ON_DEMAND' && stream.recordDistribution === 'AUTO';
 }
 
-function hashKeyOf(record: RecordInput, auto = false): bigint {
+/** Where record i of a batch goes: a hash key of its own, its partition key's MD5, or the stream's choice. */
+function hashKeyOf(batch: RecordBatch, i: number, auto = false): bigint {
   if (auto) return nextAutoHashKey();
-  if (record.ExplicitHashKey === undefined) return record.keyHash ?? hashPartitionKey(record.PartitionKey);
-  const key = BigInt(record.ExplicitHashKey);
+  const explicit = batch.explicitHashKeys?.[i];
+  if (explicit === undefined) return batch.keyHashes?.[i] ?? hashPartitionKey(batch.partitionKeys[i]!);
+  const key = BigInt(explicit);
   if (key > MAX_HASH_KEY) {
-    throw invalidArgument(`Invalid ExplicitHashKey. ExplicitHashKey must be in the range: [0, 2^128-1]. Specified value was ${record.ExplicitHashKey}`);
+    throw invalidArgument(`Invalid ExplicitHashKey. ExplicitHashKey must be in the range: [0, 2^128-1]. Specified value was ${explicit}`);
   }
   return key;
 }
 
-/** The bytes a record counts against its stream's limit; refuses one over it. `path` names it in the message. */
-function checkRecordSize(data: Buffer, partitionKey: string, stream: StreamState, path: () => string): number {
+/**
+ * The bytes a record counts against its stream's limit; refuses one over it. `position` (from 1)
+ * names it in PutRecords' message; 0 is PutRecord's one record.
+ */
+function checkRecordSize(n: number, partitionKey: string, stream: StreamState, position: number): number {
   // The limit covers data and partition key together, but the message speaks of the data: it
   // names the stream's limit when the data alone exceeds it (as the service's message does),
   // and otherwise the room the key leaves for the data.
   const max = stream.maxRecordSizeKiB * 1024;
   const keyBytes = Buffer.byteLength(partitionKey);
-  const n = data.length;
   if (n > max - keyBytes) {
-    throw validationError(`1 validation error detected: Value 'java.nio.HeapByteBuffer[pos=0 lim=${n} cap=${n}]' at '${path()}' failed to satisfy constraint: Member must have length less than or equal to ${n > max ? max : max - keyBytes}`);
+    const path = position === 0 ? 'data' : `records.${position}.member.data`;
+    throw validationError(`1 validation error detected: Value 'java.nio.HeapByteBuffer[pos=0 lim=${n} cap=${n}]' at '${path}' failed to satisfy constraint: Member must have length less than or equal to ${n > max ? max : max - keyBytes}`);
   }
   return n + keyBytes;
 }
@@ -75,17 +73,17 @@ async function writableStream(input: StreamTarget, ctx: OperationContext): Promi
 }
 
 /** Appends the records; a stream deleted meanwhile is not found, as it would have been a moment later. */
-async function store(stream: StreamState, entries: RecordEntry[], ctx: OperationContext): Promise<PutOutcome[]> {
+async function store(stream: StreamState, write: RecordWrite, ctx: OperationContext): Promise<PutResult> {
+  let result: PutResult;
   try {
-    return await ctx.store.putRecords(stream.uid, entries, ctx.clock.now());
+    result = await ctx.store.putRecords(stream.uid, write, ctx.clock.now());
   } catch (err) {
     if (err instanceof StreamGone) throw notFound(stream);
     throw err;
   }
-}
-
-function sequenceNumber(o: PutOutcome): string {
-  return formatSequenceNumber(Math.floor(o.shardCreatedMs / 1000), o.shardIndex, o.counter);
+  // Committed: wake the shards' subscribers (SubscribeToShard) before answering.
+  ctx.notifier.recordsAdded(stream.uid, result.shards.map((s) => s.index));
+  return result;
 }
 
 function encryption(stream: StreamState): object {
@@ -98,53 +96,38 @@ interface PutRecordInput extends StreamTarget, RecordInput {
 
 export const putRecord: Operation = async (input: PutRecordInput, ctx) => {
   const stream = await writableStream(input, ctx);
-  const partitionKey = input.PartitionKey;
-  const hashKey = hashKeyOf(input, distributesAutomatically(stream));
+  const batch = RecordBatch.of([input]);
+  const hashKey = hashKeyOf(batch, 0, distributesAutomatically(stream));
   if (input.SequenceNumberForOrdering !== undefined && !parseSequenceNumber(input.SequenceNumberForOrdering)) {
     throw invalidArgument(`ExclusiveMinimumSequenceNumber ${input.SequenceNumberForOrdering} used in PutRecord on stream ${stream.name} under account ${stream.account} is invalid.`);
   }
-  checkRecordSize(input.Data, partitionKey, stream, () => 'data');
+  checkRecordSize(input.Data.length, input.PartitionKey, stream, 0);
   // Sequence numbers rise with every write to a shard, so SequenceNumberForOrdering holds by construction.
-  const encrypted = stream.encryptionType === 'KMS';
-  const [outcome] = await store(stream, [{ hashKey, partitionKey, data: input.Data, encrypted }], ctx);
-  // Committed: wake the shard's subscribers (SubscribeToShard) before answering.
-  ctx.notifier.recordsAdded(stream.uid, [outcome!.shardIndex]);
-  return { ShardId: formatShardId(outcome!.shardIndex), SequenceNumber: sequenceNumber(outcome!), ...encryption(stream) };
+  const result = await store(stream, { batch, hashKeys: [hashKey], encrypted: stream.encryptionType === 'KMS' }, ctx);
+  const shard = result.shards[result.shardOf[0]!]!;
+  return {
+    ShardId: formatShardId(shard.index),
+    SequenceNumber: formatSequenceNumber(Math.floor(shard.createdMs / 1000), shard.index, result.counters[0]!),
+    ...encryption(stream),
+  };
 };
 
-export const putRecords: Operation = async (input: StreamTarget & { Records: RecordInput[] }, ctx) => {
+export const putRecords: Operation = async (input: StreamTarget & { Records: RecordBatch | RecordInput[] }, ctx) => {
   const stream = await writableStream(input, ctx);
-  const entries: RecordEntry[] = new Array(input.Records.length);
+  const batch = input.Records instanceof RecordBatch ? input.Records : RecordBatch.of(input.Records);
+  const n = batch.length;
+  const hashKeys = new Array<bigint>(n);
   const auto = distributesAutomatically(stream);
-  const encrypted = stream.encryptionType === 'KMS';
   let total = 0;
-  for (let i = 0; i < input.Records.length; i++) {
-    const r = input.Records[i]!;
-    const partitionKey = r.PartitionKey;
-    total += checkRecordSize(r.Data, partitionKey, stream, () => `records.${i + 1}.member.data`);
-    entries[i] = { hashKey: hashKeyOf(r, auto), partitionKey, data: r.Data, encrypted };
+  for (let i = 0; i < n; i++) {
+    total += checkRecordSize(batch.size(i), batch.partitionKeys[i]!, stream, i + 1);
+    hashKeys[i] = hashKeyOf(batch, i, auto);
   }
   if (total > PUT_RECORDS_MAX_BYTES) throw invalidArgument('Records size exceeds 10 MB limit');
-  const outcomes = await store(stream, entries, ctx);
-  ctx.notifier.recordsAdded(stream.uid, new Set(outcomes.map((o) => o.shardIndex)));
-  // Records of one shard share their shard id and the head of their sequence numbers: made once each.
-  const shards = new Map<number, { shardId: string; prefix: string }>();
-  const n = outcomes.length;
-  const shardIds = new Array<string>(n);
-  const prefixes = new Array<string>(n);
-  const counters = new Array<number>(n);
-  for (let i = 0; i < n; i++) {
-    const o = outcomes[i]!;
-    let shard = shards.get(o.shardIndex);
-    if (!shard) {
-      shard = { shardId: formatShardId(o.shardIndex), prefix: sequencePrefix(Math.floor(o.shardCreatedMs / 1000), o.shardIndex) };
-      shards.set(o.shardIndex, shard);
-    }
-    shardIds[i] = shard.shardId;
-    prefixes[i] = shard.prefix;
-    counters[i] = o.counter;
-  }
-  return { FailedRecordCount: 0, Records: new PutResultList(shardIds, prefixes, counters), ...encryption(stream) };
+  const result = await store(stream, { batch, hashKeys, encrypted: stream.encryptionType === 'KMS' }, ctx);
+  // Records of one shard share their shard id and the head of their sequence numbers: made once per shard.
+  const shards = result.shards.map((s) => ({ shardId: formatShardId(s.index), prefix: sequencePrefix(Math.floor(s.createdMs / 1000), s.index) }));
+  return { FailedRecordCount: 0, Records: new PutResultList(shards, result.shardOf, result.counters), ...encryption(stream) };
 };
 
 export const getRecords: Operation = async (input: { ShardIterator: string; Limit?: number }, ctx) => {

@@ -12,9 +12,13 @@ import { unpackRecords, type PackedRecords } from './packed-records.js';
 /** Bodies at least this large go to a decoding thread. */
 export const OFFLOAD_MIN_BYTES = 32 * 1024;
 
-/** Memory kept for large bodies: at most this many places (one per request in flight from 16 clients), each of at least PLACE_MIN_BYTES. */
-const SPARE_PLACES = 16;
-const PLACE_MIN_BYTES = 1024 * 1024;
+/**
+ * Memory kept for large bodies and the data decoded from them: at most this many places (two per
+ * request in flight from 16 clients), each a whole number of PLACE_STEP_BYTES, so that a place
+ * serves later bodies of about the same size, whichever of the two it held.
+ */
+const SPARE_PLACES = 32;
+const PLACE_STEP_BYTES = 256 * 1024;
 /** Bodies larger than this get memory of their own, not kept afterwards. */
 const PLACE_MAX_BYTES = 2 * 1024 * 1024;
 
@@ -99,26 +103,29 @@ export class DecodePool {
   place(size: number): Buffer {
     if (size < OFFLOAD_MIN_BYTES) return Buffer.allocUnsafe(size);
     const i = size > PLACE_MAX_BYTES ? -1 : this.spare.findIndex((m) => m.byteLength >= size);
-    const memory = i >= 0 ? this.spare.splice(i, 1)[0]! : new ArrayBuffer(Math.max(size, PLACE_MIN_BYTES));
+    const memory = i >= 0 ? this.spare.splice(i, 1)[0]! : new ArrayBuffer(Math.ceil(size / PLACE_STEP_BYTES) * PLACE_STEP_BYTES);
     this.placed.add(memory);
     return Buffer.from(memory, 0, size);
   }
 
   /** Takes back a place whose contents nothing reads any more. */
   private release(memory: ArrayBuffer): void {
-    if (memory.byteLength >= PLACE_MIN_BYTES && memory.byteLength <= PLACE_MAX_BYTES && this.spare.length < SPARE_PLACES) this.spare.push(memory);
+    if (memory.byteLength <= PLACE_MAX_BYTES && this.spare.length < SPARE_PLACES) this.spare.push(memory);
   }
 
   /** Decodes on the least busy thread, or inline when there are none or the body is small. */
   decode(operation: string, codec: Codec, body: Buffer): Promise<Decoded> | Decoded {
     if (this.threads.length === 0 || body.length < OFFLOAD_MIN_BYTES) {
-      const decoded = decodeRequest(operation, codec, body);
-      const memory = body.buffer as ArrayBuffer;
-      if (body.byteOffset !== 0 || !this.placed.has(memory)) return decoded;
-      // The input may hold views of the body (CBOR byte strings): its place comes back only once
-      // the operation is done with the input; a body refused here is done with at once.
-      if (decoded.ok) return { ...decoded, release: () => this.release(memory) };
-      this.release(memory);
+      // A PutRecords in JSON has its records' data decoded into a place of its own.
+      const target = operation === 'PutRecords' && codec === 'json' ? this.place(Math.floor(body.length / 4) * 3) : undefined;
+      const decoded = decodeRequest(operation, codec, body, target);
+      const places = [body, target].filter((b) => b !== undefined && b.byteOffset === 0 && this.placed.has(b.buffer as ArrayBuffer));
+      if (places.length === 0) return decoded;
+      const release = () => { for (const b of places) this.release(b!.buffer as ArrayBuffer); };
+      // The input may hold views of the body (CBOR byte strings) or of the data's place: they come
+      // back only once the operation is done with the input; a body refused here is done with at once.
+      if (decoded.ok) return { ...decoded, release };
+      release();
       return decoded;
     }
     let thread = this.threads[0]!;

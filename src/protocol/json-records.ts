@@ -30,46 +30,89 @@ export function hasRecordList(value: object): boolean {
 /** Records joined into one piece of text before it is written. */
 const BATCH = 64;
 
-/** A list's text, prepared: each item's bytes (with its comma) known before any is written. */
-interface ListText {
+/** A page of records' text, prepared: each record's bytes (with its comma) known before any is written. */
+interface PageText {
   bytes: number;
   sizes: number[];
-  /** Each item's text before its data; for PutRecords results (no data, ASCII only), the whole item. */
+  /** Each record's text before its data, its data (written as base64), its text after the data, and whether that is ASCII. */
   heads: string[];
-  /** For records: each one's data (written as base64), its text after the data, and whether that is ASCII. */
-  records?: { data: Buffer[]; tails: string[]; ascii: boolean[] };
+  data: Buffer[];
+  tails: string[];
+  ascii: boolean[];
 }
+
+/**
+ * PutRecords' results, prepared: each shard's item text as bytes, its counter all zeros, with a
+ * comma before it. Every item is its shard's text with the counter's digits written over the zeros:
+ * no string is made per record.
+ */
+interface ResultsText {
+  bytes: number;
+  results: PutResultList;
+  items: Buffer[];
+  /** Where the counter's last digit is in each shard's item. */
+  lastDigit: number[];
+}
+
+type ListText = PageText | ResultsText;
 
 const base64Length = (n: number) => Math.ceil(n / 3) * 4;
 
-function prepareList(list: RecordPage | PutResultList): ListText {
-  const heads: string[] = [];
-  const sizes: number[] = [];
-  let bytes = 2;
-  if (list instanceof PutResultList) {
-    for (let i = 0; i < list.counters.length; i++) {
-      const text = `${i > 0 ? ',' : ''}{"SequenceNumber":"${withCounter(list.sequencePrefixes[i]!, list.counters[i]!)}","ShardId":"${list.shardIds[i]!}"}`;
-      heads.push(text);
-      sizes.push(text.length);
-      bytes += text.length;
-    }
-    return { bytes, sizes, heads };
+function prepareResults(results: PutResultList): ResultsText {
+  const items: Buffer[] = [];
+  const lastDigit: number[] = [];
+  for (const { shardId, prefix } of results.shards) {
+    const head = `,{"SequenceNumber":"${withCounter(prefix, 0)}`;
+    items.push(Buffer.from(`${head}","ShardId":"${shardId}"}`, 'latin1'));
+    lastDigit.push(head.length - 1);
   }
-  const records = { data: [] as Buffer[], tails: [] as string[], ascii: [] as boolean[] };
-  for (let i = 0; i < list.records.length; i++) {
-    const r = list.records[i]!;
-    const head = `${i > 0 ? ',' : ''}{"SequenceNumber":"${withCounter(list.sequencePrefix, r.counter)}","ApproximateArrivalTimestamp":${r.arrivalMs / 1000},"Data":"`;
+  let bytes = 2;
+  for (let i = 0; i < results.length; i++) bytes += items[results.shardOf[i]!]!.length;
+  // The first item has no comma before it.
+  if (results.length > 0) bytes -= 1;
+  return { bytes, results, items, lastDigit };
+}
+
+function preparePage(page: RecordPage): PageText {
+  const text: PageText = { bytes: 2, sizes: [], heads: [], data: [], tails: [], ascii: [] };
+  for (let i = 0; i < page.records.length; i++) {
+    const r = page.records[i]!;
+    const head = `${i > 0 ? ',' : ''}{"SequenceNumber":"${withCounter(page.sequencePrefix, r.counter)}","ApproximateArrivalTimestamp":${r.arrivalMs / 1000},"Data":"`;
     const tail = `","PartitionKey":${JSON.stringify(r.partitionKey)}${r.encrypted ? ',"EncryptionType":"KMS"' : ''}}`;
     const tailBytes = Buffer.byteLength(tail, 'utf8');
     const size = head.length + base64Length(r.data.length) + tailBytes;
-    heads.push(head);
-    records.data.push(r.data);
-    records.tails.push(tail);
-    records.ascii.push(tailBytes === tail.length);
-    sizes.push(size);
-    bytes += size;
+    text.heads.push(head);
+    text.data.push(r.data);
+    text.tails.push(tail);
+    text.ascii.push(tailBytes === tail.length);
+    text.sizes.push(size);
+    text.bytes += size;
   }
-  return { bytes, sizes, heads, records };
+  return text;
+}
+
+function prepareList(list: RecordPage | PutResultList): ListText {
+  return list instanceof PutResultList ? prepareResults(list) : preparePage(list);
+}
+
+/** Writes PutRecords' results: each item its shard's bytes, then the counter's digits over the zeros. */
+function* writeResults(w: PieceWriter, text: ResultsText): Generator<Buffer, void, undefined> {
+  const { results, items, lastDigit } = text;
+  for (let i = 0; i < results.length; i++) {
+    const slot = results.shardOf[i]!;
+    const item = items[slot]!;
+    const skip = i === 0 ? 1 : 0;
+    if (w.piece.length - w.at < item.length - skip) yield* w.room(item.length - skip);
+    const piece = w.piece;
+    piece.set(skip === 0 ? item : item.subarray(1), w.at);
+    let at = w.at + lastDigit[slot]! - skip;
+    for (let c = results.counters[i]!; c > 0; at--) {
+      const q = Math.floor(c / 10);
+      piece[at] = 0x30 + (c - q * 10);
+      c = q;
+    }
+    w.at += item.length - skip;
+  }
 }
 
 /**
@@ -80,27 +123,28 @@ function prepareList(list: RecordPage | PutResultList): ListText {
 function* writeList(w: PieceWriter, list: ListText): Generator<Buffer, void, undefined> {
   yield* w.room(1);
   w.text('[', true);
-  const { sizes, heads, records } = list;
+  if ('results' in list) yield* writeResults(w, list);
+  else yield* writePage(w, list);
+  yield* w.room(1);
+  w.text(']', true);
+}
+
+function* writePage(w: PieceWriter, page: PageText): Generator<Buffer, void, undefined> {
+  const { sizes, heads, data, tails, ascii } = page;
   const n = sizes.length;
   let i = 0;
   while (i < n) {
     yield* w.room(sizes[i]!);
     let room = w.piece.length - w.at;
     let text = '';
-    let ascii = true;
+    let allAscii = true;
     for (let k = 0; k < BATCH && i < n && sizes[i]! <= room; k++, i++) {
-      if (records) {
-        text += heads[i]! + records.data[i]!.toString('base64') + records.tails[i]!;
-        ascii &&= records.ascii[i]!;
-      } else {
-        text += heads[i]!;
-      }
+      text += heads[i]! + data[i]!.toString('base64') + tails[i]!;
+      allAscii &&= ascii[i]!;
       room -= sizes[i]!;
     }
-    w.text(text, ascii);
+    w.text(text, allAscii);
   }
-  yield* w.room(1);
-  w.text(']', true);
 }
 
 /**

@@ -7,8 +7,11 @@
 // It only ever says yes: anything it does not plainly understand (escapes in strings, a member it
 // does not know, a null, a number, a value breaking a constraint, malformed JSON) makes it give up,
 // and the body goes the generic way, which gives the service's exact error or the same input. So
-// for every body it reads, its result equals readInput('PutRecords', JSON.parse(body)).
-import { decodeCanonicalBase64, decodeCanonicalBase64Into, matchesPattern, memberConstraints } from './validate.js';
+// for every body it reads, its result equals readInput('PutRecords', JSON.parse(body)) (its records
+// as a RecordBatch, core/record-batch.ts).
+import { RecordBatch } from '../core/record-batch.js';
+import { decodeBase64Bytes, viewOf } from './base64.js';
+import { matchesPattern, memberConstraints } from './validate.js';
 
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
@@ -27,11 +30,6 @@ const HASH_KEY = memberConstraints('PutRecordsRequestEntry', 'ExplicitHashKey');
 /** The top-level members and their constraints (all strings but Records). */
 const TOP = ['StreamName', 'StreamARN', 'StreamId'].map((name) => ({ name, c: memberConstraints('PutRecordsInput', name) }));
 
-interface Entry {
-  Data: Buffer;
-  ExplicitHashKey?: string;
-  PartitionKey: string;
-}
 
 /** Thrown to give up; caught once, at the top. */
 class GiveUp extends Error {}
@@ -39,10 +37,20 @@ const giveUp = new GiveUp();
 
 class Scanner {
   at = 0;
-  /** Where records' data are decoded when the caller gives a place (see readPutRecordsJson), and how far it is filled. */
-  data?: Buffer;
+  /** Where records' data are decoded, and how far it is filled. */
   dataAt = 0;
-  constructor(readonly body: Buffer) {}
+  readonly keys: string[] = [];
+  /** Where each record's data end in `data`. */
+  readonly ends: Uint32Array;
+  explicit?: (string | undefined)[];
+  /** DataViews of the body and of the data, for the base64 decoder. */
+  readonly bodyView: DataView;
+  readonly dataView: DataView;
+  constructor(readonly body: Buffer, readonly data: Buffer) {
+    this.ends = new Uint32Array(RECORDS.maxLength ?? 500);
+    this.bodyView = viewOf(body);
+    this.dataView = viewOf(data);
+  }
 
   /** Skips JSON whitespace; the next byte (or -1 at the end). */
   peek(): number {
@@ -114,21 +122,20 @@ function checkString(value: string, c: { minLength?: number; maxLength?: number;
   if (c.pattern !== undefined && !matchesPattern(c.pattern, value)) throw giveUp;
 }
 
-function entry(s: Scanner): Entry {
-  let data: Buffer | undefined;
+/** Reads one record into the scanner's lists. */
+function entry(s: Scanner): void {
+  let dataEnd = -1;
   let partitionKey: string | undefined;
   let hashKey: string | undefined;
   s.object((name) => {
-    if (name === 'Data' && data === undefined) {
+    if (name === 'Data' && dataEnd < 0) {
       // Canonical base64 has no quote, backslash or control character: any of them (an escaped
       // quote ending the string early included) makes the text fail the check and the body go
       // the generic way.
       const [start, end] = s.stringBounds();
-      const text = s.body.toString('latin1', start, end);
-      data = s.data ? decodeCanonicalBase64Into(text, s.data, s.dataAt) : decodeCanonicalBase64(text);
-      if (!data) throw giveUp;
-      s.dataAt += data.length;
-      checkLength(data.length, DATA);
+      dataEnd = decodeBase64Bytes(s.body, s.bodyView, start, end, s.data, s.dataView, s.dataAt);
+      if (dataEnd < 0) throw giveUp;
+      checkLength(dataEnd - s.dataAt, DATA);
     } else if (name === 'PartitionKey' && partitionKey === undefined) {
       partitionKey = s.string();
       checkString(partitionKey, PARTITION_KEY);
@@ -139,31 +146,34 @@ function entry(s: Scanner): Entry {
       throw giveUp;
     }
   });
-  if (data === undefined || partitionKey === undefined) throw giveUp;
-  return hashKey === undefined ? { Data: data, PartitionKey: partitionKey } : { Data: data, ExplicitHashKey: hashKey, PartitionKey: partitionKey };
+  const i = s.keys.length;
+  if (dataEnd < 0 || partitionKey === undefined || i === s.ends.length) throw giveUp;
+  s.keys.push(partitionKey);
+  s.ends[i] = dataEnd;
+  s.dataAt = dataEnd;
+  if (hashKey !== undefined) (s.explicit ??= [])[i] = hashKey;
 }
 
 /**
- * The PutRecords input of a plainly valid JSON body, or undefined to read it the generic way.
- * With `target` (room for three bytes per four of the body), the records' data are decoded into it,
- * end to end from its start, and are views of it.
+ * The PutRecords input of a plainly valid JSON body, its records as a RecordBatch, or undefined to
+ * read it the generic way. The records' data are decoded into `target` (room for three bytes per
+ * four of the body; new memory if not given), end to end from its start, and are views of it.
  */
 export function readPutRecordsJson(body: Buffer, target?: Buffer): Record<string, unknown> | undefined {
-  const s = new Scanner(body);
-  s.data = target;
+  const s = new Scanner(body, target ?? Buffer.allocUnsafe(Math.floor(body.length / 4) * 3));
   const top = new Map<string, string>();
-  let records: Entry[] | undefined;
+  let records = false;
   try {
     s.object((name) => {
-      if (name === 'Records' && records === undefined) {
-        records = [];
+      if (name === 'Records' && !records) {
+        records = true;
         s.expect(OPEN_BRACKET);
         if (s.peek() === CLOSE_BRACKET) {
           s.at++;
           return;
         }
         for (;;) {
-          records.push(entry(s));
+          entry(s);
           const next = s.peek();
           s.at++;
           if (next === CLOSE_BRACKET) return;
@@ -173,10 +183,13 @@ export function readPutRecordsJson(body: Buffer, target?: Buffer): Record<string
       if (!TOP.some((t) => t.name === name) || top.has(name)) throw giveUp;
       top.set(name, s.string());
     });
-    if (s.peek() !== -1 || records === undefined) throw giveUp;
-    checkLength(records.length, RECORDS);
+    if (s.peek() !== -1 || !records) throw giveUp;
+    const n = s.keys.length;
+    checkLength(n, RECORDS);
+    const explicit = s.explicit;
+    if (explicit && explicit.length < n) explicit.length = n;
     // In the model's member order, as the generic reading builds it.
-    const input: Record<string, unknown> = { Records: records };
+    const input: Record<string, unknown> = { Records: new RecordBatch(s.keys, s.data.subarray(0, s.dataAt), s.ends.subarray(0, n), explicit) };
     for (const { name, c } of TOP) {
       const value = top.get(name);
       if (value === undefined) continue;

@@ -89,18 +89,21 @@ export type CreateOutcome =
   | { ok: false; reason: 'exists' }
   | { ok: false; reason: 'shard-limit'; openShards: number };
 
-export interface RecordEntry {
-  hashKey: bigint;
-  partitionKey: string;
-  data: Buffer;
+/** A write of records to one stream: the records, where each one goes, and whether they were written encrypted. */
+export interface RecordWrite {
+  /** The records as parallel lists (core/record-batch.ts): record i's data are data[ends[i - 1] ?? 0, ends[i]). */
+  batch: { partitionKeys: string[]; data: Buffer; ends: Uint32Array };
+  /** Record i goes to the open shard whose hash key range holds hashKeys[i]. */
+  hashKeys: bigint[];
   /** Written while server-side encryption was on (reported as EncryptionType KMS on reads). */
-  encrypted?: boolean;
+  encrypted: boolean;
 }
 
-export interface PutOutcome {
-  shardIndex: number;
-  shardCreatedMs: number;
-  counter: number;
+/** Where the records of a write went, by position: shard shards[shardOf[i]], counter counters[i]. */
+export interface PutResult {
+  shards: { index: number; createdMs: number }[];
+  shardOf: Uint32Array;
+  counters: Float64Array;
 }
 
 export interface StoredRecord {
@@ -252,7 +255,7 @@ export interface Store {
    * Routes each record to the open shard whose range holds its hash key and appends it. Throws
    * StreamGone when the stream was deleted since the caller looked it up.
    */
-  putRecords(uid: number, records: RecordEntry[], nowMs: number): Promise<PutOutcome[]>;
+  putRecords(uid: number, write: RecordWrite, nowMs: number): Promise<PutResult>;
   readRecords(uid: number, shardIndex: number, request: ReadRequest): Promise<ReadResult>;
   /** The counter of the first record that arrived at or after `atMs`, or the next one to be written. */
   counterAtTime(uid: number, shardIndex: number, atMs: number): Promise<number>;

@@ -7,7 +7,7 @@ import type pg from 'pg';
 import type {
   ChangeOutcome, ChannelChangeOutcome, ChannelCreateOutcome, ChannelFilter, ChannelState, ChannelStatus, NewChannel,
   ConsumerLimits, ConsumerState, DeleteOutcome, NewConsumer, RegisterOutcome,
-  CreateOutcome, NewStream, PendingChange, PutOutcome, ReadRequest, ReadResult, RecordEntry,
+  CreateOutcome, NewStream, PendingChange, PutResult, ReadRequest, ReadResult, RecordWrite,
   ShardSpec, ShardState, Store, StoredRecord, StreamKey, StreamMode, StreamSettings, StreamState, StreamStatus,
 } from '../store.js';
 import { StreamGone } from '../store.js';
@@ -321,32 +321,39 @@ export class PgStore implements Store {
   }
 
   /** One statement, one round trip per request (see sluice_put in schema.ts); retried if a reshard moved the routing. */
-  async putRecords(uid: number, records: RecordEntry[], nowMs: number): Promise<PutOutcome[]> {
-    if (records.length === 0) return [];
-    const hashes: string[] = new Array(records.length);
-    const keys: string[] = new Array(records.length);
-    const offsets: number[] = new Array(records.length);
-    const lengths: number[] = new Array(records.length);
-    const encrypted: boolean[] = new Array(records.length);
-    let offset = 0;
-    for (let i = 0; i < records.length; i++) {
-      const r = records[i]!;
-      hashes[i] = r.hashKey.toString();
-      keys[i] = r.partitionKey;
-      offsets[i] = offset;
-      lengths[i] = r.data.length;
-      encrypted[i] = r.encrypted === true;
-      offset += r.data.length;
+  async putRecords(uid: number, write: RecordWrite, nowMs: number): Promise<PutResult> {
+    const { batch, hashKeys } = write;
+    const n = hashKeys.length;
+    if (n === 0) return { shards: [], shardOf: new Uint32Array(0), counters: new Float64Array(0) };
+    const hashes: string[] = new Array(n);
+    const offsets: number[] = new Array(n);
+    const lengths: number[] = new Array(n);
+    for (let i = 0; i < n; i++) {
+      hashes[i] = hashKeys[i]!.toString();
+      offsets[i] = i === 0 ? 0 : batch.ends[i - 1]!;
+      lengths[i] = batch.ends[i]! - offsets[i]!;
     }
+    const encrypted = new Array<boolean>(n).fill(write.encrypted);
     // All data in one binary parameter, cut by offset on the server: no escaping, no per-record parameter.
-    const blob = records.length === 1 ? records[0]!.data : Buffer.concat(records.map((r) => r.data), offset);
+    const blob = batch.data.subarray(0, n === 0 ? 0 : batch.ends[n - 1]);
     const { rows } = await withRetry(() => this.pool.query<{ o_idx: number; o_created: number; o_counter: number }>(
       'SELECT o_idx, o_created, o_counter FROM sluice_put($1, $2::numeric[], $3::text[], $4, $5::integer[], $6::integer[], $7::boolean[], $8)',
-      [uid, hashes, keys, blob, offsets, lengths, encrypted, nowMs])).catch((err: unknown) => {
+      [uid, hashes, batch.partitionKeys, blob, offsets, lengths, encrypted, nowMs])).catch((err: unknown) => {
       // No open shard: another node deleted the stream since this one looked it up.
       throw (err as { code?: string }).code === 'SLR02' ? new StreamGone() : err;
     });
-    return rows.map((r) => ({ shardIndex: r.o_idx, shardCreatedMs: r.o_created, counter: r.o_counter }));
+    const result: PutResult = { shards: [], shardOf: new Uint32Array(n), counters: new Float64Array(n) };
+    const slots = new Map<number, number>();
+    rows.forEach((r, i) => {
+      let slot = slots.get(r.o_idx);
+      if (slot === undefined) {
+        slots.set(r.o_idx, (slot = result.shards.length));
+        result.shards.push({ index: r.o_idx, createdMs: r.o_created });
+      }
+      result.shardOf[i] = slot;
+      result.counters[i] = r.o_counter;
+    });
+    return result;
   }
 
   /**

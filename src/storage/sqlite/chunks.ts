@@ -12,6 +12,13 @@ export interface ChunkInput {
   data: Buffer;
 }
 
+/** The records of a write as parallel lists (storage/store.ts RecordWrite): a chunk takes some of them by position. */
+export interface ChunkSource {
+  partitionKeys: string[];
+  data: Buffer;
+  ends: Uint32Array;
+}
+
 /** The bytes of a chunk body holding `records`. */
 export function chunkSize(records: ChunkInput[]): number {
   let size = 0;
@@ -19,15 +26,32 @@ export function chunkSize(records: ChunkInput[]): number {
   return size;
 }
 
+/** The bytes of a chunk body holding the records of `source` at `positions`. */
+export function sourceChunkSize(source: ChunkSource, positions: number[]): number {
+  let size = 0;
+  for (const i of positions) size += 6 + Buffer.byteLength(source.partitionKeys[i]!, 'utf8') + source.ends[i]! - (i === 0 ? 0 : source.ends[i - 1]!);
+  return size;
+}
+
+/** Writes one record at `at`: the position after it. The data are data[start, end). */
+function writeRecord(out: Buffer, at: number, partitionKey: string, data: Buffer, start: number, end: number): number {
+  const keyAt = at + 2;
+  const keyBytes = out.write(partitionKey, keyAt, 'utf8');
+  out.writeUInt16LE(keyBytes, at);
+  at = out.writeUInt32LE(end - start, keyAt + keyBytes);
+  return at + data.copy(out, at, start, end);
+}
+
 /** Writes the chunk body of `records` into `out` at `at` (room for chunkSize bytes); the position after it. */
 export function writeChunk(records: ChunkInput[], out: Buffer, at: number): number {
-  for (const r of records) {
-    const keyAt = at + 2;
-    const keyBytes = out.write(r.partitionKey, keyAt, 'utf8');
-    out.writeUInt16LE(keyBytes, at);
-    at = out.writeUInt32LE(r.data.length, keyAt + keyBytes);
-    at += r.data.copy(out, at);
-  }
+  for (const r of records) at = writeRecord(out, at, r.partitionKey, r.data, 0, r.data.length);
+  return at;
+}
+
+/** Writes the chunk body of the records of `source` at `positions` into `out` at `at`; the position after it. */
+export function writeSourceChunk(source: ChunkSource, positions: number[], out: Buffer, at: number): number {
+  const { partitionKeys, data, ends } = source;
+  for (const i of positions) at = writeRecord(out, at, partitionKeys[i]!, data, i === 0 ? 0 : ends[i - 1]!, ends[i]!);
   return at;
 }
 
@@ -35,14 +59,25 @@ export function writeChunk(records: ChunkInput[], out: Buffer, at: number): numb
 let scratch = Buffer.allocUnsafeSlow(512 * 1024);
 
 /**
- * One chunk's body for `records`, in order. The bytes are only good until the next call: they are
- * for binding to an insert at once (SQLite copies them), and writing each body into the same memory
- * spares a fresh allocation (and its page faults and garbage) for every chunk of every write.
+ * The scratch buffer with room for `size` bytes. What is written there is only good until the next
+ * call: it is for binding to an insert at once (SQLite copies it), and writing each body into the
+ * same memory spares a fresh allocation (and its page faults and garbage) for every chunk of every write.
  */
-export function encodeChunk(records: ChunkInput[]): Buffer {
-  const size = chunkSize(records);
+function scratchFor(size: number): Buffer {
   if (size > scratch.length) scratch = Buffer.allocUnsafeSlow(Math.max(size, scratch.length * 2));
-  return scratch.subarray(0, writeChunk(records, scratch, 0));
+  return scratch;
+}
+
+/** One chunk's body for `records`, in order, in the scratch buffer (see scratchFor). */
+export function encodeChunk(records: ChunkInput[]): Buffer {
+  const out = scratchFor(chunkSize(records));
+  return out.subarray(0, writeChunk(records, out, 0));
+}
+
+/** One chunk's body for the records of `source` at `positions`, in the scratch buffer (see scratchFor). */
+export function encodeSourceChunk(source: ChunkSource, positions: number[]): Buffer {
+  const out = scratchFor(sourceChunkSize(source, positions));
+  return out.subarray(0, writeSourceChunk(source, positions, out, 0));
 }
 
 /**

@@ -12,14 +12,14 @@ import Database from 'better-sqlite3';
 import type {
   ChangeOutcome, ChannelChangeOutcome, ChannelCreateOutcome, ChannelFilter, ChannelState, ChannelStatus, NewChannel,
   ConsumerLimits, ConsumerState, DeleteOutcome, NewConsumer, RegisterOutcome,
-  CreateOutcome, NewStream, PendingChange, PutOutcome, ReadRequest, ReadResult, RecordEntry,
+  CreateOutcome, NewStream, PendingChange, PutResult, ReadRequest, ReadResult, RecordWrite,
   ShardSpec, ShardState, Store, StoredRecord, StreamKey, StreamMode, StreamSettings, StreamState, StreamStatus,
 } from '../store.js';
 import { StreamGone } from '../store.js';
 import { decodePending, encodePending, settingsColumns, toShard, toStream, type ExtraSettings, type ShardRow, type StreamRow } from '../rows.js';
 import { ChannelTable } from './channels.js';
 import { ConsumerTable } from './consumers.js';
-import { chunkSize, encodeChunk, forEachInChunk, writeChunk } from './chunks.js';
+import { encodeSourceChunk, forEachInChunk, sourceChunkSize, writeSourceChunk, type ChunkSource } from './chunks.js';
 import { RecordWriter } from './record-writer.js';
 import { COUNTER_BITS, COUNTER_MASK, MIGRATIONS } from './schema.js';
 import { WriteGate } from './write-gate.js';
@@ -534,54 +534,62 @@ export class SqliteStore implements Store {
     return live;
   }
 
-  async putRecords(uid: number, records: RecordEntry[], nowMs: number): Promise<PutOutcome[]> {
+  async putRecords(uid: number, write: RecordWrite, nowMs: number): Promise<PutResult> {
     await this.gate.enterRecordWrite();
     try {
       const live = this.liveStream(uid);
       // A stream has open shards as long as it exists: none, it was deleted while this write waited.
       if (live.open.length === 0) throw new StreamGone();
-      const outcomes: PutOutcome[] = new Array(records.length);
+      const { batch, hashKeys, encrypted } = write;
+      const n = hashKeys.length;
+      const shardOf = new Uint32Array(n);
+      const counters = new Float64Array(n);
       // Counters are taken in request order, so each shard's records here are consecutive: they go
-      // in as one chunk per shard (a new one where the encryption flag changes, or past
-      // CHUNK_MAX_BYTES, so that a read of one record never loads megabytes).
+      // in as one chunk per shard (a new one past CHUNK_MAX_BYTES, so that a read of one record
+      // never loads megabytes). `slots` numbers the shards in the order this write reached them.
       const runs = new Map<LiveShard, PendingChunk[]>();
+      const slots = new Map<LiveShard, number>();
       let bytes = 0;
-      for (let i = 0; i < records.length; i++) {
-        const record = records[i]!;
-        bytes += record.data.length;
-        const shard = route(live.open, record.hashKey);
+      for (let i = 0; i < n; i++) {
+        const size = batch.ends[i]! - (i === 0 ? 0 : batch.ends[i - 1]!);
+        bytes += size;
+        const shard = route(live.open, hashKeys[i]!);
         let shardRuns = runs.get(shard);
-        if (!shardRuns) runs.set(shard, (shardRuns = []));
-        const encrypted = record.encrypted === true;
+        if (!shardRuns) {
+          runs.set(shard, (shardRuns = []));
+          slots.set(shard, slots.size);
+        }
         let run = shardRuns[shardRuns.length - 1];
-        if (!run || run.encrypted !== encrypted || run.bytes + record.data.length > CHUNK_MAX_BYTES) {
+        if (!run || run.bytes + size > CHUNK_MAX_BYTES) {
           // Arrival times never go backwards within a shard, so AT_TIMESTAMP and trimming can rely on order.
           const arrival = Math.max(nowMs, shard.lastArrivalMs);
-          run = { shard, first: run ? run.first + run.records.length : shard.lastGiven + 1, arrival, encrypted, records: [], bytes: 0 };
+          run = { shard, first: run ? run.first + run.positions.length : shard.lastGiven + 1, arrival, encrypted, positions: [], bytes: 0 };
           shardRuns.push(run);
         }
-        outcomes[i] = { shardIndex: shard.state.index, shardCreatedMs: shard.state.createdMs, counter: run.first + run.records.length };
-        run.records.push(record);
-        run.bytes += record.data.length;
+        shardOf[i] = slots.get(shard)!;
+        counters[i] = run.first + run.positions.length;
+        run.positions.push(i);
+        run.bytes += size;
       }
       // A write with none before it in flight is stored at once, here: handing it to the thread and
       // back costs two thread wake-ups, which on a virtual machine can be most of a small write's
       // time. Under load, writes queue on the thread (in order) while this one goes on decoding.
-      if (!this.writer || this.writer.broken || (this.gate.alone() && bytes < HERE_MAX_BYTES)) this.storeHere(runs);
-      else await this.storeOnWriter(runs);
+      if (!this.writer || this.writer.broken || (this.gate.alone() && bytes < HERE_MAX_BYTES)) this.storeHere(batch, runs);
+      else await this.storeOnWriter(batch, runs);
       // Committed: only now do readers see the records.
       for (const [shard, shardRuns] of runs) shard.lastCounter = Math.max(shard.lastCounter, lastOf(shardRuns[shardRuns.length - 1]!));
-      return outcomes;
+      const shards = [...slots.keys()].map((s) => ({ index: s.state.index, createdMs: s.state.createdMs }));
+      return { shards, shardOf, counters };
     } finally {
       this.gate.recordWriteDone();
     }
   }
 
   /** Stores the chunks on this thread's connection (in memory, or once the writer thread failed). */
-  private storeHere(runs: Map<LiveShard, PendingChunk[]>): void {
+  private storeHere(batch: ChunkSource, runs: Map<LiveShard, PendingChunk[]>): void {
     this.atomically(() => {
       for (const shardRuns of runs.values()) {
-        for (const run of shardRuns) this.stmt.insertChunk.run(...chunkRow(run), encodeChunk(run.records));
+        for (const run of shardRuns) this.stmt.insertChunk.run(...chunkRow(run), encodeSourceChunk(batch, run.positions));
       }
     });
     given(runs);
@@ -591,17 +599,17 @@ export class SqliteStore implements Store {
    * Sends the chunks to the writer thread and waits for their commit. Their counters and arrival
    * times are given out before the wait, so the next write, routed meanwhile, follows them.
    */
-  private async storeOnWriter(runs: Map<LiveShard, PendingChunk[]>): Promise<void> {
+  private async storeOnWriter(batch: ChunkSource, runs: Map<LiveShard, PendingChunk[]>): Promise<void> {
     const writer = this.writer!;
     const chunks = [...runs.values()].flat();
     let size = 0;
-    for (const run of chunks) size += chunkSize(run.records);
+    for (const run of chunks) size += sourceChunkSize(batch, run.positions);
     const memory = writer.memory(size);
     const out = Buffer.from(memory);
     const job = { memory, ends: [] as number[], keys: [] as (number | bigint)[], lastCounters: [] as number[], arrivals: [] as number[], encrypted: [] as number[] };
     let at = 0;
     for (const run of chunks) {
-      at = writeChunk(run.records, out, at);
+      at = writeSourceChunk(batch, run.positions, out, at);
       const [key, lastCounter, arrival, encrypted] = chunkRow(run);
       job.ends.push(at);
       job.keys.push(key);
@@ -714,7 +722,8 @@ interface PendingChunk {
   /** The arrival time of its records (never before the shard's last). */
   arrival: number;
   encrypted: boolean;
-  records: RecordEntry[];
+  /** Its records' positions in the write. */
+  positions: number[];
   /** Data bytes so far. */
   bytes: number;
 }
@@ -781,7 +790,7 @@ function route(open: LiveShard[], hash: bigint): LiveShard {
 
 
 
-const lastOf = (run: PendingChunk): number => run.first + run.records.length - 1;
+const lastOf = (run: PendingChunk): number => run.first + run.positions.length - 1;
 
 /** A kept shard with the counter it has reached. */
 const currentShard = (shard: LiveShard): ShardState => ({ ...shard.state, lastCounter: shard.lastCounter });
