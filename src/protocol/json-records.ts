@@ -3,9 +3,10 @@
 // written straight into pieces of reused memory (pieces.ts) from the values as the operation left
 // them. JSON.stringify would need an object per record first, then build the whole answer as one
 // string (megabytes: every record's data in base64, each scanned again for characters to escape)
-// and copy it into a buffer. Here each record's text around its data is made first, so the exact
-// length is known before anything is written, then records are written a batch at a time. Base64
-// text, sequence numbers and shard ids need no escaping; partition keys and every other member go
+// and copy it into a buffer. Here the exact length is computed first, then each record is written
+// as bytes: sequence numbers as digits over a template's zeros; strings per record are made only
+// for its data's base64 (written at once) and its partition key's JSON. Base64 text,
+// sequence numbers and shard ids need no escaping; partition keys and every other member go
 // through JSON.stringify.
 import { withCounter } from '../core/sequence-number.js';
 import { PutResultList, RecordPage } from '../core/values.js';
@@ -27,16 +28,21 @@ export function hasRecordList(value: object): boolean {
   return records instanceof RecordPage || records instanceof PutResultList;
 }
 
-/** Records joined into one piece of text before it is written. */
-const BATCH = 64;
-
-/** A page of records' text, prepared: each record's bytes (with its comma) known before any is written. */
+/**
+ * A page of records' text, prepared: each record's bytes (with its comma) known before any is
+ * written. Each record is written as its page's head bytes (the sequence number's digits written
+ * over the zeros), the bytes of its arrival time, its data in base64, and its text after the data
+ * (partition key and encryption).
+ */
 interface PageText {
   bytes: number;
+  page: RecordPage;
   sizes: number[];
-  /** Each record's text before its data, its data (written as base64), its text after the data, and whether that is ASCII. */
-  heads: string[];
-  data: Buffer[];
+  /** `,{"SequenceNumber":"<prefix and 32 zeros>","ApproximateArrivalTimestamp":` */
+  head: Buffer;
+  lastDigit: number;
+  /** By arrival time: its text and what follows up to the data's opening quote. */
+  arrivals: Map<number, Buffer>;
   tails: string[];
   ascii: boolean[];
 }
@@ -74,15 +80,16 @@ function prepareResults(results: PutResultList): ResultsText {
 }
 
 function preparePage(page: RecordPage): PageText {
-  const text: PageText = { bytes: 2, sizes: [], heads: [], data: [], tails: [], ascii: [] };
+  const headText = `,{"SequenceNumber":"${withCounter(page.sequencePrefix, 0)}`;
+  const head = Buffer.from(`${headText}","ApproximateArrivalTimestamp":`, 'latin1');
+  const text: PageText = { bytes: 2, page, sizes: [], head, lastDigit: headText.length - 1, arrivals: new Map(), tails: [], ascii: [] };
   for (let i = 0; i < page.records.length; i++) {
     const r = page.records[i]!;
-    const head = `${i > 0 ? ',' : ''}{"SequenceNumber":"${withCounter(page.sequencePrefix, r.counter)}","ApproximateArrivalTimestamp":${r.arrivalMs / 1000},"Data":"`;
+    let arrival = text.arrivals.get(r.arrivalMs);
+    if (!arrival) text.arrivals.set(r.arrivalMs, (arrival = Buffer.from(`${r.arrivalMs / 1000},"Data":"`, 'latin1')));
     const tail = `","PartitionKey":${JSON.stringify(r.partitionKey)}${r.encrypted ? ',"EncryptionType":"KMS"' : ''}}`;
     const tailBytes = Buffer.byteLength(tail, 'utf8');
-    const size = head.length + base64Length(r.data.length) + tailBytes;
-    text.heads.push(head);
-    text.data.push(r.data);
+    const size = (i > 0 ? head.length : head.length - 1) + arrival.length + base64Length(r.data.length) + tailBytes;
     text.tails.push(tail);
     text.ascii.push(tailBytes === tail.length);
     text.sizes.push(size);
@@ -129,21 +136,27 @@ function* writeList(w: PieceWriter, list: ListText): Generator<Buffer, void, und
   w.text(']', true);
 }
 
-function* writePage(w: PieceWriter, page: PageText): Generator<Buffer, void, undefined> {
-  const { sizes, heads, data, tails, ascii } = page;
-  const n = sizes.length;
-  let i = 0;
-  while (i < n) {
-    yield* w.room(sizes[i]!);
-    let room = w.piece.length - w.at;
-    let text = '';
-    let allAscii = true;
-    for (let k = 0; k < BATCH && i < n && sizes[i]! <= room; k++, i++) {
-      text += heads[i]! + data[i]!.toString('base64') + tails[i]!;
-      allAscii &&= ascii[i]!;
-      room -= sizes[i]!;
+function* writePage(w: PieceWriter, text: PageText): Generator<Buffer, void, undefined> {
+  const { page, sizes, head, lastDigit, arrivals, tails, ascii } = text;
+  for (let i = 0; i < sizes.length; i++) {
+    if (w.piece.length - w.at < sizes[i]!) yield* w.room(sizes[i]!);
+    const r = page.records[i]!;
+    const piece = w.piece;
+    const skip = i === 0 ? 1 : 0;
+    piece.set(skip === 0 ? head : head.subarray(1), w.at);
+    let at = w.at + lastDigit - skip;
+    for (let c = r.counter; c > 0; at--) {
+      const q = Math.floor(c / 10);
+      piece[at] = 0x30 + (c - q * 10);
+      c = q;
     }
-    w.text(text, allAscii);
+    at = w.at + head.length - skip;
+    const arrival = arrivals.get(r.arrivalMs)!;
+    piece.set(arrival, at);
+    at += arrival.length;
+    // Node's encoder, its string written at once: measured faster here than encoding in place.
+    at += piece.write(r.data.toString('base64'), at, 'latin1');
+    w.at = at + piece.write(tails[i]!, at, ascii[i] ? 'latin1' : 'utf8');
   }
 }
 
