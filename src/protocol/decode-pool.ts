@@ -91,37 +91,45 @@ class DecodeThread {
 export class DecodePool {
   private readonly threads: DecodeThread[];
   private readonly spare: ArrayBuffer[] = [];
+  private readonly spareShared: SharedArrayBuffer[] = [];
   /** The memory place() gave out: only that is moved to a thread (other memory may be shared). */
-  private readonly placed = new WeakSet<ArrayBuffer>();
+  private readonly placed = new WeakSet<ArrayBufferLike>();
   private nextId = 0;
 
   constructor(size: number) {
     this.threads = Array.from({ length: size }, () => new DecodeThread((memory) => this.release(memory)));
   }
 
-  /** Where to gather a request body of `size` bytes: a place of the pool's when it is large. */
-  place(size: number): Buffer {
+  /**
+   * Where to gather a request body of `size` bytes: a place of the pool's when it is large. A
+   * `shared` place is a SharedArrayBuffer: the records' data decoded there can be read by the
+   * storage engine's writer thread without a copy on the event loop (storage/sqlite/record-writer.ts).
+   */
+  place(size: number, shared = false): Buffer {
     if (size < OFFLOAD_MIN_BYTES) return Buffer.allocUnsafe(size);
-    const i = size > PLACE_MAX_BYTES ? -1 : this.spare.findIndex((m) => m.byteLength >= size);
-    const memory = i >= 0 ? this.spare.splice(i, 1)[0]! : new ArrayBuffer(Math.ceil(size / PLACE_STEP_BYTES) * PLACE_STEP_BYTES);
+    const spare: ArrayBufferLike[] = shared ? this.spareShared : this.spare;
+    const i = size > PLACE_MAX_BYTES ? -1 : spare.findIndex((m) => m.byteLength >= size);
+    const bytes = Math.ceil(size / PLACE_STEP_BYTES) * PLACE_STEP_BYTES;
+    const memory = i >= 0 ? spare.splice(i, 1)[0]! : shared ? new SharedArrayBuffer(bytes) : new ArrayBuffer(bytes);
     this.placed.add(memory);
     return Buffer.from(memory, 0, size);
   }
 
   /** Takes back a place whose contents nothing reads any more. */
-  private release(memory: ArrayBuffer): void {
-    if (memory.byteLength <= PLACE_MAX_BYTES && this.spare.length < SPARE_PLACES) this.spare.push(memory);
+  private release(memory: ArrayBufferLike): void {
+    const spare: ArrayBufferLike[] = memory instanceof SharedArrayBuffer ? this.spareShared : this.spare;
+    if (memory.byteLength <= PLACE_MAX_BYTES && this.spareShared.length + this.spare.length < SPARE_PLACES) spare.push(memory);
   }
 
   /** Decodes on the least busy thread, or inline when there are none or the body is small. */
   decode(operation: string, codec: Codec, body: Buffer): Promise<Decoded> | Decoded {
     if (this.threads.length === 0 || body.length < OFFLOAD_MIN_BYTES) {
       // A PutRecords in JSON has its records' data decoded into a place of its own.
-      const target = operation === 'PutRecords' && codec === 'json' ? this.place(Math.floor(body.length / 4) * 3) : undefined;
+      const target = operation === 'PutRecords' && codec === 'json' ? this.place(Math.floor(body.length / 4) * 3, true) : undefined;
       const decoded = decodeRequest(operation, codec, body, target);
-      const places = [body, target].filter((b) => b !== undefined && b.byteOffset === 0 && this.placed.has(b.buffer as ArrayBuffer));
+      const places = [body, target].filter((b) => b !== undefined && b.byteOffset === 0 && this.placed.has(b.buffer));
       if (places.length === 0) return decoded;
-      const release = () => { for (const b of places) this.release(b!.buffer as ArrayBuffer); };
+      const release = () => { for (const b of places) this.release(b!.buffer); };
       // The input may hold views of the body (CBOR byte strings) or of the data's place: they come
       // back only once the operation is done with the input; a body refused here is done with at once.
       if (decoded.ok) return { ...decoded, release };

@@ -27,7 +27,7 @@ export function chunkSize(records: ChunkInput[]): number {
 }
 
 /** The bytes of a chunk body holding the records of `source` at `positions`. */
-export function sourceChunkSize(source: ChunkSource, positions: number[]): number {
+export function sourceChunkSize(source: ChunkSource, positions: Iterable<number>): number {
   let size = 0;
   for (const i of positions) size += 6 + Buffer.byteLength(source.partitionKeys[i]!, 'utf8') + source.ends[i]! - (i === 0 ? 0 : source.ends[i - 1]!);
   return size;
@@ -49,7 +49,7 @@ export function writeChunk(records: ChunkInput[], out: Buffer, at: number): numb
 }
 
 /** Writes the chunk body of the records of `source` at `positions` into `out` at `at`; the position after it. */
-export function writeSourceChunk(source: ChunkSource, positions: number[], out: Buffer, at: number): number {
+export function writeSourceChunk(source: ChunkSource, positions: Iterable<number>, out: Buffer, at: number): number {
   const { partitionKeys, data, ends } = source;
   for (const i of positions) at = writeRecord(out, at, partitionKeys[i]!, data, i === 0 ? 0 : ends[i - 1]!, ends[i]!);
   return at;
@@ -75,7 +75,7 @@ export function encodeChunk(records: ChunkInput[]): Buffer {
 }
 
 /** One chunk's body for the records of `source` at `positions`, in the scratch buffer (see scratchFor). */
-export function encodeSourceChunk(source: ChunkSource, positions: number[]): Buffer {
+export function encodeSourceChunk(source: ChunkSource, positions: Iterable<number>): Buffer {
   const out = scratchFor(sourceChunkSize(source, positions));
   return out.subarray(0, writeSourceChunk(source, positions, out, 0));
 }

@@ -597,25 +597,40 @@ export class SqliteStore implements Store {
 
   /**
    * Sends the chunks to the writer thread and waits for their commit. Their counters and arrival
-   * times are given out before the wait, so the next write, routed meanwhile, follows them.
+   * times are given out before the wait, so the next write, routed meanwhile, follows them. Records
+   * whose data are in shared memory go as they are, and the thread writes the chunk bodies; others
+   * are written into a job's memory here first.
    */
   private async storeOnWriter(batch: ChunkSource, runs: Map<LiveShard, PendingChunk[]>): Promise<void> {
     const writer = this.writer!;
     const chunks = [...runs.values()].flat();
-    let size = 0;
-    for (const run of chunks) size += sourceChunkSize(batch, run.positions);
-    const memory = writer.memory(size);
-    const out = Buffer.from(memory);
-    const job = { memory, ends: [] as number[], keys: [] as (number | bigint)[], lastCounters: [] as number[], arrivals: [] as number[], encrypted: [] as number[] };
-    let at = 0;
+    const rows = { keys: [] as (number | bigint)[], lastCounters: [] as number[], arrivals: [] as number[], encrypted: [] as number[] };
     for (const run of chunks) {
-      at = writeSourceChunk(batch, run.positions, out, at);
       const [key, lastCounter, arrival, encrypted] = chunkRow(run);
-      job.ends.push(at);
-      job.keys.push(key);
-      job.lastCounters.push(lastCounter);
-      job.arrivals.push(arrival);
-      job.encrypted.push(encrypted);
+      rows.keys.push(key);
+      rows.lastCounters.push(lastCounter);
+      rows.arrivals.push(arrival);
+      rows.encrypted.push(encrypted);
+    }
+    let job: Parameters<RecordWriter['write']>[0];
+    if (batch.data.buffer instanceof SharedArrayBuffer) {
+      const positions = new Uint32Array(batch.ends.length);
+      const starts: number[] = [];
+      let at = 0;
+      for (const run of chunks) {
+        starts.push(at);
+        for (const p of run.positions) positions[at++] = p;
+      }
+      job = { ...rows, data: batch.data.buffer, dataOffset: batch.data.byteOffset, dataEnds: batch.ends, partitionKeys: batch.partitionKeys, positions, starts };
+    } else {
+      let size = 0;
+      for (const run of chunks) size += sourceChunkSize(batch, run.positions);
+      const memory = writer.memory(size);
+      const out = Buffer.from(memory);
+      const ends: number[] = [];
+      let at = 0;
+      for (const run of chunks) ends.push((at = writeSourceChunk(batch, run.positions, out, at)));
+      job = { ...rows, memory, ends };
     }
     given(runs);
     await writer.write(job);

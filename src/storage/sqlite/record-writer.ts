@@ -5,21 +5,40 @@
 // virtual machines is slower than the copy itself.
 import { Worker } from 'node:worker_threads';
 
-/** The chunks of one write, in the order they go in. */
-export interface WriteJob {
+/** The chunks of one write, in the order they go in, as rows beside their bodies. */
+interface ChunkRows {
   id: number;
-  /** Chunk bodies one after the other; chunk i ends at ends[i]. */
-  memory: ArrayBuffer;
-  ends: number[];
   keys: (number | bigint)[];
   lastCounters: number[];
   arrivals: number[];
   encrypted: number[];
 }
 
+/** Chunks whose bodies the event loop wrote: one after the other in `memory`; chunk i ends at ends[i]. */
+export interface WriteJob extends ChunkRows {
+  memory: ArrayBuffer;
+  ends: number[];
+}
+
+/**
+ * Chunks whose bodies the thread writes itself, from the write's records: their data are in shared
+ * memory (a decoding place, protocol/decode-pool.ts), so the event loop neither copies them nor
+ * encodes the keys. Chunk i holds the records at positions[starts[i] .. starts[i + 1]).
+ */
+export interface SharedWriteJob extends ChunkRows {
+  data: SharedArrayBuffer;
+  dataOffset: number;
+  /** Record j's data end at dataOffset + dataEnds[j] (record j - 1's end is its start). */
+  dataEnds: Uint32Array;
+  partitionKeys: string[];
+  positions: Uint32Array;
+  starts: number[];
+}
+
 export interface WriteReply {
   id: number;
-  memory: ArrayBuffer;
+  /** A WriteJob's memory, back to carry a later job. */
+  memory?: ArrayBuffer;
   /** Why the transaction failed; nothing of the job was stored. */
   error?: string;
 }
@@ -47,7 +66,7 @@ export class RecordWriter {
     });
     this.worker.on('message', (reply: WriteReply | 'stopped') => {
       if (reply === 'stopped') return;
-      if (reply.memory.byteLength <= MEMORY_KEEP_MAX_BYTES && this.spare.length < SPARE) this.spare.push(reply.memory);
+      if (reply.memory && reply.memory.byteLength <= MEMORY_KEEP_MAX_BYTES && this.spare.length < SPARE) this.spare.push(reply.memory);
       const waiting = this.pending.get(reply.id);
       this.pending.delete(reply.id);
       if (reply.error === undefined) waiting?.resolve();
@@ -64,13 +83,13 @@ export class RecordWriter {
     return i >= 0 ? this.spare.splice(i, 1)[0]! : new ArrayBuffer(Math.ceil(Math.max(size, 1) / MEMORY_STEP_BYTES) * MEMORY_STEP_BYTES);
   }
 
-  /** Stores a job (its memory moves to the thread); resolves once committed. */
-  write(job: Omit<WriteJob, 'id'>): Promise<void> {
+  /** Stores a job (a WriteJob's memory moves to the thread; shared memory is only read there); resolves once committed. */
+  write(job: Omit<WriteJob, 'id'> | Omit<SharedWriteJob, 'id'>): Promise<void> {
     if (this.broken) return Promise.reject(this.broken);
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
-      this.worker.postMessage({ ...job, id }, [job.memory]);
+      this.worker.postMessage({ ...job, id }, 'memory' in job ? [job.memory] : []);
     });
   }
 
