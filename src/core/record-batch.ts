@@ -19,8 +19,8 @@ export class RecordBatch {
     readonly ends: Uint32Array,
     /** Explicit hash keys by position (undefined where a record names none); undefined if none does. */
     readonly explicitHashKeys?: (string | undefined)[],
-    /** The partition keys' MD5 hash keys, when a decoding thread computed them (0n where unused). */
-    readonly keyHashes?: bigint[],
+    /** The partition keys' MD5 hash keys in hex (core/hash-key.ts), when a decoding thread computed them ('' where unused). */
+    readonly keyHashes?: string[],
   ) {}
 
   get length(): number {

@@ -2,13 +2,13 @@
 // (routing and sequence numbers are the store's job); reads are one range read per call.
 import { randomBytes } from 'node:crypto';
 import { expiredIterator, invalidArgument, validationError } from '../core/errors.js';
-import { hashPartitionKey, MAX_HASH_KEY } from '../core/hash-key.js';
+import { MAX_HASH_KEY, partitionKeyHashHex } from '../core/hash-key.js';
 import { ITERATOR_TTL_MS, javaDate } from '../core/iterator-token.js';
 import { formatSequenceNumber, parseSequenceNumber, sequencePrefix } from '../core/sequence-number.js';
 import { formatShardId } from '../core/shard-id.js';
 import { RecordBatch, type RecordInput } from '../core/record-batch.js';
 import { PutResultList } from '../core/values.js';
-import { StreamGone, type PutResult, type RecordWrite, type StreamState } from '../storage/store.js';
+import { hashKeyHex, StreamGone, type PutResult, type RecordWrite, type StreamState } from '../storage/store.js';
 import type { Operation, OperationContext } from './context.js';
 import { shardMissing } from './iterators.js';
 import { trimHorizonMs } from './retention.js';
@@ -36,16 +36,16 @@ function distributesAutomatically(stream: StreamState): boolean {
   return stream.mode === 'ON_DEMAND' && stream.recordDistribution === 'AUTO';
 }
 
-/** Where record i of a batch goes: a hash key of its own, its partition key's MD5, or the stream's choice. */
-function hashKeyOf(batch: RecordBatch, i: number, auto = false): bigint {
-  if (auto) return nextAutoHashKey();
+/** Where record i of a batch goes, in hex (storage/store.ts RecordWrite): a hash key of its own, its partition key's MD5, or the stream's choice. */
+function hashKeyOf(batch: RecordBatch, i: number, auto = false): string {
+  if (auto) return hashKeyHex(nextAutoHashKey());
   const explicit = batch.explicitHashKeys?.[i];
-  if (explicit === undefined) return batch.keyHashes?.[i] ?? hashPartitionKey(batch.partitionKeys[i]!);
+  if (explicit === undefined) return batch.keyHashes?.[i] ?? partitionKeyHashHex(batch.partitionKeys[i]!);
   const key = BigInt(explicit);
   if (key > MAX_HASH_KEY) {
     throw invalidArgument(`Invalid ExplicitHashKey. ExplicitHashKey must be in the range: [0, 2^128-1]. Specified value was ${explicit}`);
   }
-  return key;
+  return hashKeyHex(key);
 }
 
 /**
@@ -116,7 +116,7 @@ export const putRecords: Operation = async (input: StreamTarget & { Records: Rec
   const stream = await writableStream(input, ctx);
   const batch = input.Records instanceof RecordBatch ? input.Records : RecordBatch.of(input.Records);
   const n = batch.length;
-  const hashKeys = new Array<bigint>(n);
+  const hashKeys = new Array<string>(n);
   const auto = distributesAutomatically(stream);
   let total = 0;
   for (let i = 0; i < n; i++) {

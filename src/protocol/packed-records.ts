@@ -3,7 +3,7 @@
 // the event loop about what decoding them did. Packed, all data travels as one transferred buffer
 // (no copy), the keys as one array of strings, and each key's MD5 (which places the record on a
 // shard) is computed on the decoding thread too. They arrive as a RecordBatch.
-import { hashPartitionKey } from '../core/hash-key.js';
+import { partitionKeyHashHex } from '../core/hash-key.js';
 import { RecordBatch, type RecordInput } from '../core/record-batch.js';
 
 export interface PackedRecords {
@@ -12,8 +12,8 @@ export interface PackedRecords {
   keys: string[];
   /** Explicit hash keys by record position, if any record names one. */
   explicit?: (string | undefined)[];
-  /** The MD5 hash keys of the records that name no explicit one (0n for those that do). */
-  hashes: bigint[];
+  /** The MD5 hash keys, in hex, of the records that name no explicit one ('' for those that do). */
+  hashes: string[];
   /** All records' data, one after the other from dataOffset; record i ends at dataOffset + ends[i]. */
   data: ArrayBuffer;
   dataOffset: number;
@@ -34,10 +34,10 @@ export function packRecords(input: Record<string, unknown>, body: Buffer): { pac
   // (The body's memory may be larger than the body: it comes from decode-pool.ts's places.)
   into.set(batch.data, 0);
   const n = batch.length;
-  const hashes = new Array<bigint>(n);
+  const hashes = new Array<string>(n);
   for (let i = 0; i < n; i++) {
     // An explicit hash key places its record; its partition key's MD5 would not be used.
-    hashes[i] = batch.explicitHashKeys?.[i] === undefined ? hashPartitionKey(batch.partitionKeys[i]!) : 0n;
+    hashes[i] = batch.explicitHashKeys?.[i] === undefined ? partitionKeyHashHex(batch.partitionKeys[i]!) : '';
   }
   const ends = batch.ends;
   const data = into.buffer as ArrayBuffer;

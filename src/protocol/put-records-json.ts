@@ -30,7 +30,6 @@ const HASH_KEY = memberConstraints('PutRecordsRequestEntry', 'ExplicitHashKey');
 /** The top-level members and their constraints (all strings but Records). */
 const TOP = ['StreamName', 'StreamARN', 'StreamId'].map((name) => ({ name, c: memberConstraints('PutRecordsInput', name) }));
 
-
 /** Thrown to give up; caught once, at the top. */
 class GiveUp extends Error {}
 const giveUp = new GiveUp();
@@ -70,28 +69,38 @@ class Scanner {
     this.at++;
   }
 
+  /** The bytes [start, end) of the last string read by stringBounds(). */
+  start = 0;
+  end = 0;
+
   /**
-   * A string's bytes [start, end), up to the next quote; `at` moves past it. The caller makes sure
-   * they hold no escape or control character (see string(), and base64 for data).
+   * Reads a string's bytes up to the next quote into [start, end); `at` moves past it. The caller
+   * makes sure they hold no escape or control character (see string(), and base64 for data).
    */
-  stringBounds(): [number, number] {
+  stringBounds(): void {
     if (this.peek() !== QUOTE) throw giveUp;
     const start = this.at + 1;
     const end = this.body.indexOf(QUOTE, start);
     if (end < 0) throw giveUp;
     this.at = end + 1;
-    return [start, end];
+    this.start = start;
+    this.end = end;
   }
 
   /** A string without escapes or control characters. */
   string(): string {
-    const [start, end] = this.stringBounds();
-    const b = this.body;
+    this.stringBounds();
+    const { body: b, start, end } = this;
     for (let i = start; i < end; i++) {
       const c = b[i]!;
       if (c === BACKSLASH || c < 0x20) throw giveUp;
     }
     return b.toString('utf8', start, end);
+  }
+
+  /** Whether the last string read is exactly `name` (ASCII). Made into a string, every record's member names would be garbage. */
+  is(name: Buffer): boolean {
+    return this.end - this.start === name.length && this.body.compare(name, 0, name.length, this.start, this.end) === 0;
   }
 
   /** `{` then member names, each followed by a call of `member`; `}`. */
@@ -122,30 +131,42 @@ function checkString(value: string, c: { minLength?: number; maxLength?: number;
   if (c.pattern !== undefined && !matchesPattern(c.pattern, value)) throw giveUp;
 }
 
-/** Reads one record into the scanner's lists. */
+const DATA_NAME = Buffer.from('Data');
+const PARTITION_KEY_NAME = Buffer.from('PartitionKey');
+const HASH_KEY_NAME = Buffer.from('ExplicitHashKey');
+
+/** Reads one record into the scanner's lists (no closure or member name string per record). */
 function entry(s: Scanner): void {
   let dataEnd = -1;
   let partitionKey: string | undefined;
   let hashKey: string | undefined;
-  s.object((name) => {
-    if (name === 'Data' && dataEnd < 0) {
+  s.expect(OPEN_BRACE);
+  for (;;) {
+    // A member name with an escape or of another member matches none of the three: the body goes the generic way.
+    s.stringBounds();
+    s.expect(COLON);
+    if (s.is(DATA_NAME) && dataEnd < 0) {
       // Canonical base64 has no quote, backslash or control character: any of them (an escaped
       // quote ending the string early included) makes the text fail the check and the body go
       // the generic way.
-      const [start, end] = s.stringBounds();
-      dataEnd = decodeBase64Bytes(s.body, s.bodyView, start, end, s.data, s.dataView, s.dataAt);
+      s.stringBounds();
+      dataEnd = decodeBase64Bytes(s.body, s.bodyView, s.start, s.end, s.data, s.dataView, s.dataAt);
       if (dataEnd < 0) throw giveUp;
       checkLength(dataEnd - s.dataAt, DATA);
-    } else if (name === 'PartitionKey' && partitionKey === undefined) {
+    } else if (s.is(PARTITION_KEY_NAME) && partitionKey === undefined) {
       partitionKey = s.string();
       checkString(partitionKey, PARTITION_KEY);
-    } else if (name === 'ExplicitHashKey' && hashKey === undefined) {
+    } else if (s.is(HASH_KEY_NAME) && hashKey === undefined) {
       hashKey = s.string();
       checkString(hashKey, HASH_KEY);
     } else {
       throw giveUp;
     }
-  });
+    const next = s.peek();
+    s.at++;
+    if (next === CLOSE_BRACE) break;
+    if (next !== COMMA) throw giveUp;
+  }
   const i = s.keys.length;
   if (dataEnd < 0 || partitionKey === undefined || i === s.ends.length) throw giveUp;
   s.keys.push(partitionKey);

@@ -101,15 +101,6 @@ export function decodeCanonicalBase64(text: string): Buffer | undefined {
   return isCanonicalBase64(text, bytes) ? bytes : undefined;
 }
 
-/**
- * Canonical base64 decoded into `target` at `at` (which has room for text.length / 4 * 3 bytes):
- * a view of the bytes written, or undefined for anything else.
- */
-export function decodeCanonicalBase64Into(text: string, target: Buffer, at: number): Buffer | undefined {
-  const bytes = target.subarray(at, at + target.write(text, at, 'base64'));
-  return isCanonicalBase64(text, bytes) ? bytes : undefined;
-}
-
 /** Each base64 character's value by character code (-1: not one). */
 const BASE64_VALUES = new Int8Array(128).fill(-1);
 for (const [i, c] of [...'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/'].entries()) BASE64_VALUES[c.charCodeAt(0)] = i;

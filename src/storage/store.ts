@@ -93,10 +93,15 @@ export type CreateOutcome =
 export interface RecordWrite {
   /** The records as parallel lists (core/record-batch.ts): record i's data are data[ends[i - 1] ?? 0, ends[i]). */
   batch: { partitionKeys: string[]; data: Buffer; ends: Uint32Array };
-  /** Record i goes to the open shard whose hash key range holds hashKeys[i]. */
-  hashKeys: bigint[];
+  /** Record i goes to the open shard whose hash key range holds hashKeys[i], 32 lowercase hex digits (core/hash-key.ts). */
+  hashKeys: string[];
   /** Written while server-side encryption was on (reported as EncryptionType KMS on reads). */
   encrypted: boolean;
+}
+
+/** A hash key as RecordWrite carries it: 32 lowercase hex digits, whose order as text is numeric order. */
+export function hashKeyHex(key: bigint): string {
+  return key.toString(16).padStart(32, '0');
 }
 
 /** Where the records of a write went, by position: shard shards[shardOf[i]], counter counters[i]. */

@@ -329,7 +329,7 @@ export class PgStore implements Store {
     const offsets: number[] = new Array(n);
     const lengths: number[] = new Array(n);
     for (let i = 0; i < n; i++) {
-      hashes[i] = hashKeys[i]!.toString();
+      hashes[i] = BigInt('0x' + hashKeys[i]!).toString();
       offsets[i] = i === 0 ? 0 : batch.ends[i - 1]!;
       lengths[i] = batch.ends[i]! - offsets[i]!;
     }

@@ -15,7 +15,7 @@ import type {
   CreateOutcome, NewStream, PendingChange, PutResult, ReadRequest, ReadResult, RecordWrite,
   ShardSpec, ShardState, Store, StoredRecord, StreamKey, StreamMode, StreamSettings, StreamState, StreamStatus,
 } from '../store.js';
-import { StreamGone } from '../store.js';
+import { hashKeyHex, StreamGone } from '../store.js';
 import { decodePending, encodePending, settingsColumns, toShard, toStream, type ExtraSettings, type ShardRow, type StreamRow } from '../rows.js';
 import { ChannelTable } from './channels.js';
 import { ConsumerTable } from './consumers.js';
@@ -37,6 +37,9 @@ interface LiveShard {
   /** The last counter given to a write, committed or on its way to the writer thread (≥ lastCounter). */
   lastGiven: number;
   lastArrivalMs: number;
+  /** Its hash key range in hex, as writes carry hash keys (store.ts RecordWrite). */
+  startHex: string;
+  endHex: string;
 }
 
 interface LiveStream {
@@ -519,8 +522,9 @@ export class SqliteStore implements Store {
     for (const r of this.stmt.shards.all(uid)) {
       const [lo, hi] = keyRange(r.uid);
       const last = this.stmt.lastChunk.get(lo, hi);
+      const state = toShard(r);
       byIndex.set(r.idx, {
-        uid: r.uid, state: toShard(r),
+        uid: r.uid, state, startHex: hashKeyHex(state.startHash), endHex: hashKeyHex(state.endHash),
         // Writes leave shards.last_counter behind (one page less per commit); the last chunk knows
         // better, and the row is brought up to date before trimming deletes that chunk.
         lastCounter: Math.max(r.last_counter, last?.last_counter ?? 0), lastArrivalMs: last?.arrival_ms ?? 0,
@@ -789,14 +793,15 @@ function keyRange(shardUid: number): [bigint, bigint] {
   return [lo, lo | COUNTER_MASK];
 }
 
-function route(open: LiveShard[], hash: bigint): LiveShard {
+/** The open shard whose range holds `hash` (32 hex digits: text order is numeric order). */
+function route(open: LiveShard[], hash: string): LiveShard {
   let lo = 0;
   let hi = open.length - 1;
   while (lo <= hi) {
     const mid = (lo + hi) >> 1;
     const s = open[mid]!;
-    if (hash < s.state.startHash) hi = mid - 1;
-    else if (hash > s.state.endHash) lo = mid + 1;
+    if (hash < s.startHex) hi = mid - 1;
+    else if (hash > s.endHex) lo = mid + 1;
     else return s;
   }
   throw new Error(`no open shard holds hash key ${hash}`);
