@@ -102,6 +102,16 @@ function prepareList(list: RecordPage | PutResultList): ListText {
   return list instanceof PutResultList ? prepareResults(list) : preparePage(list);
 }
 
+/** Writes the decimal digits of `value` (an integer below 2^53) over zeros, its last digit at `last`. */
+function writeDigits(piece: Buffer, last: number, value: number): void {
+  for (let at = last; value > 0; at--) {
+    const q = Math.floor(value / 10);
+    // (value - q * 10) first: 0x30 + value could round above 2^53.
+    piece[at] = 0x30 + (value - q * 10);
+    value = q;
+  }
+}
+
 /** Writes PutRecords' results: each item its shard's bytes, then the counter's digits over the zeros. */
 function* writeResults(w: PieceWriter, text: ResultsText): Generator<Buffer, void, undefined> {
   const { results, items, lastDigit } = text;
@@ -112,21 +122,12 @@ function* writeResults(w: PieceWriter, text: ResultsText): Generator<Buffer, voi
     if (w.piece.length - w.at < item.length - skip) yield* w.room(item.length - skip);
     const piece = w.piece;
     piece.set(skip === 0 ? item : item.subarray(1), w.at);
-    let at = w.at + lastDigit[slot]! - skip;
-    for (let c = results.counters[i]!; c > 0; at--) {
-      const q = Math.floor(c / 10);
-      piece[at] = 0x30 + (c - q * 10);
-      c = q;
-    }
+    writeDigits(piece, w.at + lastDigit[slot]! - skip, results.counters[i]!);
     w.at += item.length - skip;
   }
 }
 
-/**
- * Writes a list's text. Items are joined into text a batch at a time and the batch written at once:
- * one write call per item part costs more than the copying. A batch ends where the piece would
- * overflow; a batch holding other characters than ASCII is encoded as UTF-8.
- */
+/** Writes a list's text, an item at a time, each into a piece with room for all of it. */
 function* writeList(w: PieceWriter, list: ListText): Generator<Buffer, void, undefined> {
   yield* w.room(1);
   w.text('[', true);
@@ -136,6 +137,7 @@ function* writeList(w: PieceWriter, list: ListText): Generator<Buffer, void, und
   w.text(']', true);
 }
 
+/** Writes a page of records (see PageText); a text after the data holding other characters than ASCII goes in as UTF-8. */
 function* writePage(w: PieceWriter, text: PageText): Generator<Buffer, void, undefined> {
   const { page, sizes, head, lastDigit, arrivals, tails, ascii } = text;
   for (let i = 0; i < sizes.length; i++) {
@@ -144,13 +146,8 @@ function* writePage(w: PieceWriter, text: PageText): Generator<Buffer, void, und
     const piece = w.piece;
     const skip = i === 0 ? 1 : 0;
     piece.set(skip === 0 ? head : head.subarray(1), w.at);
-    let at = w.at + lastDigit - skip;
-    for (let c = r.counter; c > 0; at--) {
-      const q = Math.floor(c / 10);
-      piece[at] = 0x30 + (c - q * 10);
-      c = q;
-    }
-    at = w.at + head.length - skip;
+    writeDigits(piece, w.at + lastDigit - skip, r.counter);
+    let at = w.at + head.length - skip;
     const arrival = arrivals.get(r.arrivalMs)!;
     piece.set(arrival, at);
     at += arrival.length;

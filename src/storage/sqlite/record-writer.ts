@@ -1,8 +1,10 @@
 // The event loop's side of the writer thread (writer-thread.ts): a job is the chunks of one
-// PutRecords, their bodies in one piece of memory that moves to the thread and comes back with the
-// answer, to carry a later job. Reusing that memory matters: fresh memory for every write (half a
-// megabyte for 500 records of 1 KiB) costs a page fault per 4 KiB when first touched, which on some
-// virtual machines is slower than the copy itself.
+// PutRecords. Usually their records' data are in shared memory (SharedWriteJob) and the thread
+// writes the chunk bodies itself; otherwise the bodies are written here into one piece of memory
+// that moves to the thread and comes back with the answer, to carry a later job (WriteJob). Reusing
+// that memory matters: fresh memory for every write (half a megabyte for 500 records of 1 KiB)
+// costs a page fault per 4 KiB when first touched, which on some virtual machines is slower than
+// the copy itself.
 import { Worker } from 'node:worker_threads';
 
 /** The chunks of one write, in the order they go in, as rows beside their bodies. */
