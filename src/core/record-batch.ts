@@ -48,7 +48,7 @@ export class RecordBatch {
     });
   }
 
-  /** A batch of records read the generic way; their data are copied into one buffer. */
+  /** A batch of records read the generic way: their data copied into one buffer (a single record's used as it is). */
   static of(records: readonly RecordInput[]): RecordBatch {
     const n = records.length;
     const ends = new Uint32Array(n);
