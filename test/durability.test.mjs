@@ -226,6 +226,108 @@ describe('durability', () => {
     }
   });
 
+  it('a writer thread that fails mid-stream loses no acknowledged record, and writes go on without it', { skip: sqliteOnly('the writer thread is the embedded engine\'s') }, async (t) => {
+    const dataDir = tempDir();
+    // The thread ends itself after 25 writes, as a failing thread would; writes in flight then are
+    // refused (InternalFailure, which clients retry), later ones are stored by the event loop.
+    let server = await startServer({ dataDir, env: { SLUICE_TEST_WRITER_EXIT_AFTER: '25' } });
+    const name = 'orphaned';
+    const SHARDS = 4;
+    let writers = [];
+    let stop = false;
+    try {
+      const created = await rawRequest(server.endpoint, { target: 'CreateStream', body: { StreamName: name, ShardCount: SHARDS } });
+      assert.equal(created.status, 200);
+      await waitFor(async () => (await rawRequest(server.endpoint, { target: 'DescribeStream', body: { StreamName: name } })).json.StreamDescription.StreamStatus === 'ACTIVE');
+
+      const acked = new Map();
+      let refused = 0;
+      let refusedLater = 0;
+      let ackedAfterFailure = 0;
+      let largeAfterFailure = 0;
+      let failed = false;
+      let settled = false;
+      const writer = async (w) => {
+        for (let batch = 0; !stop; batch++) {
+          // Large writes (over 256 KiB go to the thread; their data reach it in shared memory) and
+          // small ones (which go to the thread in memory of their own while a large one is there).
+          const [n, size] = batch % 2 ? [100, 150] : [500, 600];
+          const records = Array.from({ length: n }, (_, i) => ({
+            PartitionKey: `w${w}-b${batch}-r${i}`,
+            Data: Buffer.from(`writer ${w} batch ${batch} record ${i} `.padEnd(size, '.')).toString('base64'),
+          }));
+          const res = await rawRequest(server.endpoint, { target: 'PutRecords', body: { StreamName: name, Records: records } });
+          if (res.status === 500) {
+            assert.equal(res.headers['x-amzn-errortype'], 'InternalFailure', res.body.toString());
+            refused++;
+            if (settled) refusedLater++;
+            continue;
+          }
+          assert.equal(res.status, 200, res.body.toString());
+          assert.equal(res.json.FailedRecordCount, 0);
+          res.json.Records.forEach((entry, i) => {
+            assert.ok(!acked.has(entry.SequenceNumber), 'a sequence number was given twice');
+            acked.set(entry.SequenceNumber, { shard: entry.ShardId, pk: records[i].PartitionKey, data: records[i].Data });
+          });
+          if (failed) {
+            ackedAfterFailure += n;
+            if (n === 500) largeAfterFailure++;
+          }
+        }
+      };
+      writers = Array.from({ length: 6 }, (_, w) => writer(w));
+      await waitFor(() => server.stdout.includes('the writer thread failed'), { timeoutMs: 20_000 });
+      failed = true;
+      // Writes that were with the thread when it failed (if any) are refused; none sent after that may be.
+      await new Promise((r) => setTimeout(r, 500));
+      settled = true;
+      await waitFor(() => ackedAfterFailure >= 5000 && largeAfterFailure >= 10, { timeoutMs: 20_000 });
+      stop = true;
+      await Promise.all(writers);
+      t.diagnostic(`acknowledged ${acked.size} records, ${ackedAfterFailure} after the thread failed; ${refused} requests refused`);
+      assert.equal(refusedLater, 0, 'writes sent after the failure are stored without the thread');
+
+      /** Every acknowledged record is stored once, as sent, and each shard's numbers rise. */
+      const check = async (endpoint) => {
+        const stored = new Map();
+        const maxSeq = {};
+        for (let s = 0; s < SHARDS; s++) {
+          const shardId = `shardId-${String(s).padStart(12, '0')}`;
+          let last = -1n;
+          for (const r of await readShard(endpoint, name, shardId)) {
+            const seq = BigInt(r.SequenceNumber);
+            assert.ok(seq > last, `sequence numbers increase within ${shardId}`);
+            last = seq;
+            stored.set(r.SequenceNumber, { shard: shardId, pk: r.PartitionKey, data: r.Data });
+          }
+          maxSeq[shardId] = last;
+        }
+        for (const [seq, rec] of acked) assert.deepEqual(stored.get(seq), rec, `acknowledged record ${seq}`);
+        return maxSeq;
+      };
+      await check(server.endpoint);
+
+      // The same after a kill -9 and a restart (with a working thread), and new writes go above.
+      await server.kill9();
+      server = await startServer({ dataDir });
+      const maxSeq = await check(server.endpoint);
+      const after = await rawRequest(server.endpoint, {
+        target: 'PutRecords',
+        body: { StreamName: name, Records: Array.from({ length: 200 }, (_, i) => ({ PartitionKey: `after-${i}`, Data: 'YWZ0ZXI=' })) },
+      });
+      assert.equal(after.status, 200);
+      for (const entry of after.json.Records) {
+        assert.ok(BigInt(entry.SequenceNumber) > maxSeq[entry.ShardId], `${entry.SequenceNumber} reuses or precedes a stored number on ${entry.ShardId}`);
+      }
+    } finally {
+      // Writers still running (a failed check) end before the server does.
+      stop = true;
+      await Promise.allSettled(writers);
+      await server.stop();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+
   it('retention deletes expired records from storage, not only from answers', { skip: sqliteOnly('reads or locks the SQLite files') }, async () => {
     const server = await startServer();
     try {

@@ -102,7 +102,8 @@ export async function startServer(options = {}) {
   else if (options.inMemory) args.push('--in-memory');
   else args.push('--data-dir', dataDir);
   args.push(...(options.args ?? []));
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  // `env`: variables added to the server's environment.
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env: options.env ? { ...process.env, ...options.env } : process.env });
   children.add(child);
   child.once('exit', () => children.delete(child));
   let stderr = '';

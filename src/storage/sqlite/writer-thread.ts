@@ -18,6 +18,13 @@ db.pragma(`journal_size_limit = ${walKeepBytes}`);
 // It only appends to the end of the chunks' B-tree: a small cache does.
 db.pragma('cache_size = -2048');
 
+/**
+ * For tests only: the thread ends itself after answering this many jobs, as a thread that fails
+ * would, so that the event loop's fallback can be tested from outside.
+ */
+const EXIT_AFTER_JOBS = Number(process.env.SLUICE_TEST_WRITER_EXIT_AFTER ?? 0);
+let jobsDone = 0;
+
 /** Where this thread writes chunk bodies of shared jobs, grown when needed. */
 let scratch = Buffer.allocUnsafeSlow(512 * 1024);
 
@@ -61,4 +68,5 @@ parentPort!.on('message', (job: WriteJob | SharedWriteJob | 'stop') => {
   // A WriteJob's memory goes back, to carry a later job.
   if ('memory' in job) reply.memory = job.memory;
   parentPort!.postMessage(reply, reply.memory ? [reply.memory] : []);
+  if (EXIT_AFTER_JOBS > 0 && ++jobsDone >= EXIT_AFTER_JOBS) process.exit(1);
 });
