@@ -10,7 +10,7 @@ import {
   AddTagsToStreamCommand, CreateStreamCommand, DeleteStreamCommand, DescribeStreamCommand, GetRecordsCommand, GetShardIteratorCommand,
   ListStreamsCommand, ListTagsForStreamCommand, PutRecordCommand, PutRecordsCommand,
 } from '@aws-sdk/client-kinesis';
-import { rawRequest, sqliteOnly, startServer, tempDir, waitFor } from './helpers.mjs';
+import { rawRequest, shardId, sqliteOnly, startServer, tempDir, waitFor } from './helpers.mjs';
 
 async function waitStatus(client, name, status) {
   return waitFor(async () => {
@@ -20,8 +20,8 @@ async function waitStatus(client, name, status) {
 }
 
 /** Every record of a shard from TRIM_HORIZON, via raw JSON (Limit 10000 per call). */
-async function readShard(endpoint, stream, shardId) {
-  const it = await rawRequest(endpoint, { target: 'GetShardIterator', body: { StreamName: stream, ShardId: shardId, ShardIteratorType: 'TRIM_HORIZON' } });
+async function readShard(endpoint, stream, shard) {
+  const it = await rawRequest(endpoint, { target: 'GetShardIterator', body: { StreamName: stream, ShardId: shard, ShardIteratorType: 'TRIM_HORIZON' } });
   assert.equal(it.status, 200, it.body.toString());
   let iterator = it.json.ShardIterator;
   const records = [];
@@ -33,6 +33,52 @@ async function readShard(endpoint, stream, shardId) {
     if (res.json.Records.length === 0 && res.json.MillisBehindLatest === 0) return records;
   }
   throw new Error('shard did not end');
+}
+
+/** Creates a stream over raw JSON and waits until it is ACTIVE. */
+async function createActiveStream(endpoint, name, shards) {
+  const created = await rawRequest(endpoint, { target: 'CreateStream', body: { StreamName: name, ShardCount: shards } });
+  assert.equal(created.status, 200);
+  await waitFor(async () => (await rawRequest(endpoint, { target: 'DescribeStream', body: { StreamName: name } })).json.StreamDescription.StreamStatus === 'ACTIVE');
+}
+
+/** Writer w's records of one batch: keys `w<w>-b<batch>-r<i>`, data of `size` bytes, in base64. */
+function writerRecords(w, batch, n, size) {
+  return Array.from({ length: n }, (_, i) => ({
+    PartitionKey: `w${w}-b${batch}-r${i}`,
+    Data: Buffer.from(`writer ${w} batch ${batch} record ${i} `.padEnd(size, '.')).toString('base64'),
+  }));
+}
+
+/** Every stored record (sequence number → { shard, pk, data }), each shard's numbers checked to rise, and each shard's highest. */
+async function readStored(endpoint, name, shards) {
+  const stored = new Map();
+  const maxSeq = {};
+  for (let s = 0; s < shards; s++) {
+    const id = shardId(s);
+    let last = -1n;
+    for (const r of await readShard(endpoint, name, id)) {
+      const seq = BigInt(r.SequenceNumber);
+      assert.ok(seq > last, `sequence numbers increase within ${id}`);
+      last = seq;
+      stored.set(r.SequenceNumber, { shard: id, pk: r.PartitionKey, data: r.Data });
+    }
+    maxSeq[id] = last;
+  }
+  return { stored, maxSeq };
+}
+
+/** Writes 200 new records, whose numbers must be above everything stored on their shard (maxSeq); the answer. */
+async function writeAbove(endpoint, name, maxSeq) {
+  const after = await rawRequest(endpoint, {
+    target: 'PutRecords',
+    body: { StreamName: name, Records: Array.from({ length: 200 }, (_, i) => ({ PartitionKey: `after-${i}`, Data: 'YWZ0ZXI=' })) },
+  });
+  assert.equal(after.status, 200);
+  for (const entry of after.json.Records) {
+    assert.ok(BigInt(entry.SequenceNumber) > maxSeq[entry.ShardId], `${entry.SequenceNumber} reuses or precedes a stored number on ${entry.ShardId}`);
+  }
+  return after;
 }
 
 const exited = (child) => (child.exitCode !== null || child.signalCode !== null
@@ -138,9 +184,7 @@ describe('durability', () => {
     const name = 'hammered';
     const SHARDS = 4;
     try {
-      const created = await rawRequest(server.endpoint, { target: 'CreateStream', body: { StreamName: name, ShardCount: SHARDS } });
-      assert.equal(created.status, 200);
-      await waitFor(async () => (await rawRequest(server.endpoint, { target: 'DescribeStream', body: { StreamName: name } })).json.StreamDescription.StreamStatus === 'ACTIVE');
+      await createActiveStream(server.endpoint, name, SHARDS);
 
       /** seq → { shard, pk, data } for every record whose PutRecords answer came back. */
       const acked = new Map();
@@ -149,10 +193,7 @@ describe('durability', () => {
       const endpoint = server.endpoint;
       const writer = async (w) => {
         for (let batch = 0; ; batch++) {
-          const records = Array.from({ length: 100 }, (_, i) => ({
-            PartitionKey: `w${w}-b${batch}-r${i}`,
-            Data: Buffer.from(`writer ${w} batch ${batch} record ${i} `.padEnd(120, '.')).toString('base64'),
-          }));
+          const records = writerRecords(w, batch, 100, 120);
           let res;
           try {
             res = await rawRequest(endpoint, { target: 'PutRecords', body: { StreamName: name, Records: records } });
@@ -178,20 +219,7 @@ describe('durability', () => {
       assert.ok(requestErrors > 0, 'writers were still writing when the server was killed');
 
       server = await startServer({ dataDir });
-      const stored = new Map();
-      const maxSeq = {};
-      for (let s = 0; s < SHARDS; s++) {
-        const shardId = `shardId-${String(s).padStart(12, '0')}`;
-        const records = await readShard(server.endpoint, name, shardId);
-        let last = -1n;
-        for (const r of records) {
-          const seq = BigInt(r.SequenceNumber);
-          assert.ok(seq > last, `sequence numbers increase within ${shardId}`);
-          last = seq;
-          stored.set(r.SequenceNumber, { shard: shardId, pk: r.PartitionKey, data: r.Data });
-        }
-        maxSeq[shardId] = last;
-      }
+      const { stored, maxSeq } = await readStored(server.endpoint, name, SHARDS);
       let missing = 0;
       let different = 0;
       for (const [seq, rec] of acked) {
@@ -207,15 +235,10 @@ describe('durability', () => {
       for (const [, rec] of stored) assert.match(rec.pk, /^w\d-b\d+-r\d+$/);
 
       // New writes continue above everything ever stored on each shard (no reuse after the crash).
-      const after = await rawRequest(server.endpoint, {
-        target: 'PutRecords',
-        body: { StreamName: name, Records: Array.from({ length: 200 }, (_, i) => ({ PartitionKey: `after-${i}`, Data: 'YWZ0ZXI=' })) },
-      });
-      assert.equal(after.status, 200);
+      const after = await writeAbove(server.endpoint, name, maxSeq);
       assert.equal(after.json.FailedRecordCount, 0);
       const seen = new Set();
       for (const entry of after.json.Records) {
-        assert.ok(BigInt(entry.SequenceNumber) > maxSeq[entry.ShardId], `${entry.SequenceNumber} reuses or precedes a stored number on ${entry.ShardId}`);
         assert.ok(!acked.has(entry.SequenceNumber) && !seen.has(entry.SequenceNumber));
         seen.add(entry.SequenceNumber);
       }
@@ -236,9 +259,7 @@ describe('durability', () => {
     let writers = [];
     let stop = false;
     try {
-      const created = await rawRequest(server.endpoint, { target: 'CreateStream', body: { StreamName: name, ShardCount: SHARDS } });
-      assert.equal(created.status, 200);
-      await waitFor(async () => (await rawRequest(server.endpoint, { target: 'DescribeStream', body: { StreamName: name } })).json.StreamDescription.StreamStatus === 'ACTIVE');
+      await createActiveStream(server.endpoint, name, SHARDS);
 
       const acked = new Map();
       let refused = 0;
@@ -250,12 +271,9 @@ describe('durability', () => {
       const writer = async (w) => {
         for (let batch = 0; !stop; batch++) {
           // Large writes (over 256 KiB go to the thread; their data reach it in shared memory) and
-          // small ones (which go to the thread in memory of their own while a large one is there).
+          // small ones (copied into the writer's shared memory when they go to the thread while a large one is there).
           const [n, size] = batch % 2 ? [100, 150] : [500, 600];
-          const records = Array.from({ length: n }, (_, i) => ({
-            PartitionKey: `w${w}-b${batch}-r${i}`,
-            Data: Buffer.from(`writer ${w} batch ${batch} record ${i} `.padEnd(size, '.')).toString('base64'),
-          }));
+          const records = writerRecords(w, batch, n, size);
           const res = await rawRequest(server.endpoint, { target: 'PutRecords', body: { StreamName: name, Records: records } });
           if (res.status === 500) {
             assert.equal(res.headers['x-amzn-errortype'], 'InternalFailure', res.body.toString());
@@ -289,19 +307,7 @@ describe('durability', () => {
 
       /** Every acknowledged record is stored once, as sent, and each shard's numbers rise. */
       const check = async (endpoint) => {
-        const stored = new Map();
-        const maxSeq = {};
-        for (let s = 0; s < SHARDS; s++) {
-          const shardId = `shardId-${String(s).padStart(12, '0')}`;
-          let last = -1n;
-          for (const r of await readShard(endpoint, name, shardId)) {
-            const seq = BigInt(r.SequenceNumber);
-            assert.ok(seq > last, `sequence numbers increase within ${shardId}`);
-            last = seq;
-            stored.set(r.SequenceNumber, { shard: shardId, pk: r.PartitionKey, data: r.Data });
-          }
-          maxSeq[shardId] = last;
-        }
+        const { stored, maxSeq } = await readStored(endpoint, name, SHARDS);
         for (const [seq, rec] of acked) assert.deepEqual(stored.get(seq), rec, `acknowledged record ${seq}`);
         return maxSeq;
       };
@@ -310,15 +316,7 @@ describe('durability', () => {
       // The same after a kill -9 and a restart (with a working thread), and new writes go above.
       await server.kill9();
       server = await startServer({ dataDir });
-      const maxSeq = await check(server.endpoint);
-      const after = await rawRequest(server.endpoint, {
-        target: 'PutRecords',
-        body: { StreamName: name, Records: Array.from({ length: 200 }, (_, i) => ({ PartitionKey: `after-${i}`, Data: 'YWZ0ZXI=' })) },
-      });
-      assert.equal(after.status, 200);
-      for (const entry of after.json.Records) {
-        assert.ok(BigInt(entry.SequenceNumber) > maxSeq[entry.ShardId], `${entry.SequenceNumber} reuses or precedes a stored number on ${entry.ShardId}`);
-      }
+      await writeAbove(server.endpoint, name, await check(server.endpoint));
     } finally {
       // Writers still running (a failed check) end before the server does.
       stop = true;

@@ -4,6 +4,8 @@
 // load outlasts two young-generation collections, so every one was copied twice, promoted and
 // collected again later; that was the largest cost on the event loop after decoding.
 
+import { dataStart } from '../storage/store.js';
+
 /** A record as the generic reading of a request gives it. */
 export interface RecordInput {
   Data: Buffer;
@@ -28,24 +30,11 @@ export class RecordBatch {
   }
 
   start(i: number): number {
-    return i === 0 ? 0 : this.ends[i - 1]!;
+    return dataStart(this.ends, i);
   }
 
   size(i: number): number {
     return this.ends[i]! - this.start(i);
-  }
-
-  /** Record i's data, a view (for the paths that want one record at a time). */
-  dataOf(i: number): Buffer {
-    return this.data.subarray(this.start(i), this.ends[i]);
-  }
-
-  /** The records as the generic reading gives them (tests compare the two readings so). */
-  inputs(): RecordInput[] {
-    return this.partitionKeys.map((PartitionKey, i) => {
-      const ExplicitHashKey = this.explicitHashKeys?.[i];
-      return ExplicitHashKey === undefined ? { Data: this.dataOf(i), PartitionKey } : { Data: this.dataOf(i), ExplicitHashKey, PartitionKey };
-    });
   }
 
   /** A batch of records read the generic way: their data copied into one buffer (a single record's used as it is). */
@@ -63,7 +52,7 @@ export class RecordBatch {
       if (r.ExplicitHashKey !== undefined) (explicit ??= new Array(n))[i] = r.ExplicitHashKey;
     }
     const data = n === 1 ? records[0]!.Data : Buffer.allocUnsafe(size);
-    if (n > 1) for (let i = 0; i < n; i++) data.set(records[i]!.Data, i === 0 ? 0 : ends[i - 1]);
+    if (n > 1) for (let i = 0; i < n; i++) data.set(records[i]!.Data, dataStart(ends, i));
     return new RecordBatch(keys, data, ends, explicit);
   }
 }

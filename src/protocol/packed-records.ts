@@ -14,9 +14,10 @@ export interface PackedRecords {
   explicit?: (string | undefined)[];
   /** The MD5 hash keys, in hex, of the records that name no explicit one ('' for those that do). */
   hashes: string[];
-  /** All records' data, one after the other from dataOffset; record i ends at dataOffset + ends[i]. */
+  /** All records' data, dataLength bytes from dataOffset; record i ends at dataOffset + ends[i]. */
   data: ArrayBuffer;
   dataOffset: number;
+  dataLength: number;
   ends: Uint32Array;
 }
 
@@ -41,13 +42,12 @@ export function packRecords(input: Record<string, unknown>, body: Buffer): { pac
   }
   const ends = batch.ends;
   const data = into.buffer as ArrayBuffer;
-  const packed: PackedRecords = { rest, keys: batch.partitionKeys, explicit: batch.explicitHashKeys, hashes, data, dataOffset: into.byteOffset, ends };
+  const packed: PackedRecords = { rest, keys: batch.partitionKeys, explicit: batch.explicitHashKeys, hashes, data, dataOffset: into.byteOffset, dataLength: size, ends };
   return { packed, transfer: [data, ends.buffer as ArrayBuffer] };
 }
 
 /** The input packRecords was given, its records a batch whose data are a view of the one transferred buffer. */
 export function unpackRecords(p: PackedRecords): Record<string, unknown> {
-  const n = p.keys.length;
-  const data = Buffer.from(p.data, p.dataOffset, n === 0 ? 0 : p.ends[n - 1]!);
+  const data = Buffer.from(p.data, p.dataOffset, p.dataLength);
   return { Records: new RecordBatch(p.keys, data, p.ends, p.explicit, p.hashes), ...p.rest };
 }

@@ -99,6 +99,11 @@ export interface RecordWrite {
   encrypted: boolean;
 }
 
+/** Where record i's data begin in a RecordWrite's batch (they end at ends[i]). */
+export function dataStart(ends: Uint32Array, i: number): number {
+  return i === 0 ? 0 : ends[i - 1]!;
+}
+
 /** A hash key as RecordWrite carries it: 32 lowercase hex digits, whose order as text is numeric order. */
 export function hashKeyHex(key: bigint): string {
   return key.toString(16).padStart(32, '0');

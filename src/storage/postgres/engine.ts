@@ -10,7 +10,7 @@ import type {
   CreateOutcome, NewStream, PendingChange, PutResult, ReadRequest, ReadResult, RecordWrite,
   ShardSpec, ShardState, Store, StoredRecord, StreamKey, StreamMode, StreamSettings, StreamState, StreamStatus,
 } from '../store.js';
-import { StreamGone } from '../store.js';
+import { dataStart, StreamGone } from '../store.js';
 import { decodePending, encodePending, settingsColumns, toShard, toStream, type ShardRow, type StreamRow } from '../rows.js';
 import { ChannelTable } from './channels.js';
 import { ConsumerTable } from './consumers.js';
@@ -330,12 +330,12 @@ export class PgStore implements Store {
     const lengths: number[] = new Array(n);
     for (let i = 0; i < n; i++) {
       hashes[i] = BigInt('0x' + hashKeys[i]!).toString();
-      offsets[i] = i === 0 ? 0 : batch.ends[i - 1]!;
+      offsets[i] = dataStart(batch.ends, i);
       lengths[i] = batch.ends[i]! - offsets[i]!;
     }
     const encrypted = new Array<boolean>(n).fill(write.encrypted);
     // All data in one binary parameter, cut by offset on the server: no escaping, no per-record parameter.
-    const blob = batch.data.subarray(0, n === 0 ? 0 : batch.ends[n - 1]);
+    const blob = batch.data;
     const { rows } = await withRetry(() => this.pool.query<{ o_idx: number; o_created: number; o_counter: number }>(
       'SELECT o_idx, o_created, o_counter FROM sluice_put($1, $2::numeric[], $3::text[], $4, $5::integer[], $6::integer[], $7::boolean[], $8)',
       [uid, hashes, batch.partitionKeys, blob, offsets, lengths, encrypted, nowMs])).catch((err: unknown) => {

@@ -5,6 +5,7 @@
 //
 // Body layout, per record in counter order:
 //   u16 LE partition key length in bytes | partition key (UTF-8) | u32 LE data length | data
+import { dataStart } from '../store.js';
 
 /** A record as it goes into a chunk. */
 export interface ChunkInput {
@@ -20,16 +21,16 @@ export interface ChunkSource {
 }
 
 /** The bytes of a chunk body holding `records`. */
-export function chunkSize(records: ChunkInput[]): number {
+function chunkSize(records: ChunkInput[]): number {
   let size = 0;
   for (const r of records) size += 6 + Buffer.byteLength(r.partitionKey, 'utf8') + r.data.length;
   return size;
 }
 
 /** The bytes of a chunk body holding the records of `source` at `positions`. */
-export function sourceChunkSize(source: ChunkSource, positions: Iterable<number>): number {
+function sourceChunkSize(source: ChunkSource, positions: Iterable<number>): number {
   let size = 0;
-  for (const i of positions) size += 6 + Buffer.byteLength(source.partitionKeys[i]!, 'utf8') + source.ends[i]! - (i === 0 ? 0 : source.ends[i - 1]!);
+  for (const i of positions) size += 6 + Buffer.byteLength(source.partitionKeys[i]!, 'utf8') + source.ends[i]! - dataStart(source.ends, i);
   return size;
 }
 
@@ -43,15 +44,15 @@ function writeRecord(out: Buffer, at: number, partitionKey: string, data: Buffer
 }
 
 /** Writes the chunk body of `records` into `out` at `at` (room for chunkSize bytes); the position after it. */
-export function writeChunk(records: ChunkInput[], out: Buffer, at: number): number {
+function writeChunk(records: ChunkInput[], out: Buffer, at: number): number {
   for (const r of records) at = writeRecord(out, at, r.partitionKey, r.data, 0, r.data.length);
   return at;
 }
 
 /** Writes the chunk body of the records of `source` at `positions` into `out` at `at`; the position after it. */
-export function writeSourceChunk(source: ChunkSource, positions: Iterable<number>, out: Buffer, at: number): number {
+function writeSourceChunk(source: ChunkSource, positions: Iterable<number>, out: Buffer, at: number): number {
   const { partitionKeys, data, ends } = source;
-  for (const i of positions) at = writeRecord(out, at, partitionKeys[i]!, data, i === 0 ? 0 : ends[i - 1]!, ends[i]!);
+  for (const i of positions) at = writeRecord(out, at, partitionKeys[i]!, data, dataStart(ends, i), ends[i]!);
   return at;
 }
 

@@ -15,12 +15,12 @@ import type {
   CreateOutcome, NewStream, PendingChange, PutResult, ReadRequest, ReadResult, RecordWrite,
   ShardSpec, ShardState, Store, StoredRecord, StreamKey, StreamMode, StreamSettings, StreamState, StreamStatus,
 } from '../store.js';
-import { hashKeyHex, StreamGone } from '../store.js';
+import { dataStart, hashKeyHex, StreamGone } from '../store.js';
 import { decodePending, encodePending, settingsColumns, toShard, toStream, type ExtraSettings, type ShardRow, type StreamRow } from '../rows.js';
 import { ChannelTable } from './channels.js';
 import { ConsumerTable } from './consumers.js';
-import { encodeSourceChunk, forEachInChunk, sourceChunkSize, writeSourceChunk, type ChunkSource } from './chunks.js';
-import { RecordWriter } from './record-writer.js';
+import { encodeSourceChunk, forEachInChunk, type ChunkSource } from './chunks.js';
+import { RecordWriter, type ChunkJob } from './record-writer.js';
 import { COUNTER_BITS, COUNTER_MASK, MIGRATIONS } from './schema.js';
 import { WriteGate } from './write-gate.js';
 
@@ -555,7 +555,7 @@ export class SqliteStore implements Store {
       const slots = new Map<LiveShard, number>();
       let bytes = 0;
       for (let i = 0; i < n; i++) {
-        const size = batch.ends[i]! - (i === 0 ? 0 : batch.ends[i - 1]!);
+        const size = batch.ends[i]! - dataStart(batch.ends, i);
         bytes += size;
         const shard = route(live.open, hashKeys[i]!);
         let shardRuns = runs.get(shard);
@@ -600,44 +600,26 @@ export class SqliteStore implements Store {
   }
 
   /**
-   * Sends the chunks to the writer thread and waits for their commit. Their counters and arrival
-   * times are given out before the wait, so the next write, routed meanwhile, follows them. Records
-   * whose data are in shared memory go as they are, and the thread writes the chunk bodies; others
-   * are written into a job's memory here first.
+   * Sends the chunks to the writer thread, which writes their bodies from the write's records, and
+   * waits for their commit. Their counters and arrival times are given out before the wait, so the
+   * next write, routed meanwhile, follows them.
    */
   private async storeOnWriter(batch: ChunkSource, runs: Map<LiveShard, PendingChunk[]>): Promise<void> {
-    const writer = this.writer!;
-    const chunks = [...runs.values()].flat();
-    const rows = { keys: [] as (number | bigint)[], lastCounters: [] as number[], arrivals: [] as number[], encrypted: [] as number[] };
-    for (const run of chunks) {
-      const [key, lastCounter, arrival, encrypted] = chunkRow(run);
-      rows.keys.push(key);
-      rows.lastCounters.push(lastCounter);
-      rows.arrivals.push(arrival);
-      rows.encrypted.push(encrypted);
-    }
-    let job: Parameters<RecordWriter['write']>[0];
-    if (batch.data.buffer instanceof SharedArrayBuffer) {
-      const positions = new Uint32Array(batch.ends.length);
-      const starts: number[] = [];
-      let at = 0;
-      for (const run of chunks) {
-        starts.push(at);
-        for (const p of run.positions) positions[at++] = p;
+    const job: ChunkJob = { positions: new Uint32Array(batch.ends.length), starts: [], keys: [], lastCounters: [], arrivals: [], encrypted: [] };
+    let at = 0;
+    for (const shardRuns of runs.values()) {
+      for (const run of shardRuns) {
+        const [key, lastCounter, arrival, encrypted] = chunkRow(run);
+        job.keys.push(key);
+        job.lastCounters.push(lastCounter);
+        job.arrivals.push(arrival);
+        job.encrypted.push(encrypted);
+        job.starts.push(at);
+        for (const p of run.positions) job.positions[at++] = p;
       }
-      job = { ...rows, data: batch.data.buffer, dataOffset: batch.data.byteOffset, dataEnds: batch.ends, partitionKeys: batch.partitionKeys, positions, starts };
-    } else {
-      let size = 0;
-      for (const run of chunks) size += sourceChunkSize(batch, run.positions);
-      const memory = writer.memory(size);
-      const out = Buffer.from(memory);
-      const ends: number[] = [];
-      let at = 0;
-      for (const run of chunks) ends.push((at = writeSourceChunk(batch, run.positions, out, at)));
-      job = { ...rows, memory, ends };
     }
     given(runs);
-    await writer.write(job);
+    await this.writer!.write(job, batch);
   }
 
   async readRecords(uid: number, shardIndex: number, req: ReadRequest): Promise<ReadResult> {

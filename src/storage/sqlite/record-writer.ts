@@ -1,51 +1,43 @@
 // The event loop's side of the writer thread (writer-thread.ts): a job is the chunks of one
-// PutRecords. Usually their records' data are in shared memory (SharedWriteJob) and the thread
-// writes the chunk bodies itself; otherwise the bodies are written here into one piece of memory
-// that moves to the thread and comes back with the answer, to carry a later job (WriteJob). Reusing
-// that memory matters: fresh memory for every write (half a megabyte for 500 records of 1 KiB)
-// costs a page fault per 4 KiB when first touched, which on some virtual machines is slower than
-// the copy itself.
+// PutRecords, as their rows and their records' positions; the thread writes the chunk bodies
+// itself from the write's keys and data, which it reads in shared memory. A JSON PutRecords' data
+// are decoded into shared memory already (a decoding place, protocol/decode-pool.ts); other data
+// are copied into shared memory of this writer's, reused from job to job: fresh memory for every
+// write (half a megabyte for 500 records of 1 KiB) costs a page fault per 4 KiB when first
+// touched, which on some virtual machines is slower than the copy itself.
 import { Worker } from 'node:worker_threads';
+import type { ChunkSource } from './chunks.js';
 
-/** The chunks of one write, in the order they go in, as rows beside their bodies. */
-interface ChunkRows {
+/**
+ * The chunks of one write, in the order they go in: chunk i holds the records at
+ * positions[starts[i] .. starts[i + 1]), its row beside its body (key, last counter, arrival,
+ * encryption). Record j's data end at dataOffset + dataEnds[j] in `data` (record j - 1's end is its start).
+ */
+export interface WriteJob {
   id: number;
+  data: SharedArrayBuffer;
+  dataOffset: number;
+  dataLength: number;
+  dataEnds: Uint32Array;
+  partitionKeys: string[];
+  positions: Uint32Array;
+  starts: number[];
   keys: (number | bigint)[];
   lastCounters: number[];
   arrivals: number[];
   encrypted: number[];
 }
 
-/** Chunks whose bodies the event loop wrote: one after the other in `memory`; chunk i ends at ends[i]. */
-export interface WriteJob extends ChunkRows {
-  memory: ArrayBuffer;
-  ends: number[];
-}
-
-/**
- * Chunks whose bodies the thread writes itself, from the write's records: their data are in shared
- * memory (a decoding place, protocol/decode-pool.ts), so the event loop neither copies them nor
- * encodes the keys. Chunk i holds the records at positions[starts[i] .. starts[i + 1]).
- */
-export interface SharedWriteJob extends ChunkRows {
-  data: SharedArrayBuffer;
-  dataOffset: number;
-  /** Record j's data end at dataOffset + dataEnds[j] (record j - 1's end is its start). */
-  dataEnds: Uint32Array;
-  partitionKeys: string[];
-  positions: Uint32Array;
-  starts: number[];
-}
+/** A job without the records it takes them from (RecordWriter.write adds those). */
+export type ChunkJob = Omit<WriteJob, 'id' | 'data' | 'dataOffset' | 'dataLength' | 'dataEnds' | 'partitionKeys'>;
 
 export interface WriteReply {
   id: number;
-  /** A WriteJob's memory, back to carry a later job. */
-  memory?: ArrayBuffer;
   /** Why the transaction failed; nothing of the job was stored. */
   error?: string;
 }
 
-/** Job memory is made in steps of this size, and kept for reuse up to MEMORY_KEEP_MAX_BYTES, at most SPARE pieces. */
+/** Shared memory for data is made in steps of this size, and kept for reuse up to MEMORY_KEEP_MAX_BYTES, at most SPARE pieces. */
 const MEMORY_STEP_BYTES = 128 * 1024;
 const MEMORY_KEEP_MAX_BYTES = 4 * 1024 * 1024;
 /** One per write in flight from 16 clients: fewer, and each burst made fresh ones again. */
@@ -54,8 +46,9 @@ const SPARE = 16;
 export class RecordWriter {
   private readonly worker: Worker;
   private nextId = 1;
-  private readonly pending = new Map<number, { resolve: () => void; reject: (err: Error) => void }>();
-  private readonly spare: ArrayBuffer[] = [];
+  /** Jobs sent, with the shared memory of this writer's that each holds (reused once answered). */
+  private readonly pending = new Map<number, { resolve: () => void; reject: (err: Error) => void; own?: SharedArrayBuffer }>();
+  private readonly spare: SharedArrayBuffer[] = [];
   /** Set once the thread is gone: writes then go through the event loop's connection. */
   broken?: Error;
   private stopped?: Promise<void>;
@@ -68,9 +61,10 @@ export class RecordWriter {
     });
     this.worker.on('message', (reply: WriteReply | 'stopped') => {
       if (reply === 'stopped') return;
-      if (reply.memory && reply.memory.byteLength <= MEMORY_KEEP_MAX_BYTES && this.spare.length < SPARE) this.spare.push(reply.memory);
       const waiting = this.pending.get(reply.id);
       this.pending.delete(reply.id);
+      const own = waiting?.own;
+      if (own && own.byteLength <= MEMORY_KEEP_MAX_BYTES && this.spare.length < SPARE) this.spare.push(own);
       if (reply.error === undefined) waiting?.resolve();
       else waiting?.reject(new Error(`storing records failed: ${reply.error}`));
     });
@@ -79,19 +73,30 @@ export class RecordWriter {
     this.worker.unref();
   }
 
-  /** Memory for a job whose bodies take `size` bytes. */
-  memory(size: number): ArrayBuffer {
+  /** Shared memory of this writer's for `size` bytes of data. */
+  private memory(size: number): SharedArrayBuffer {
     const i = this.spare.findIndex((m) => m.byteLength >= size);
-    return i >= 0 ? this.spare.splice(i, 1)[0]! : new ArrayBuffer(Math.ceil(Math.max(size, 1) / MEMORY_STEP_BYTES) * MEMORY_STEP_BYTES);
+    return i >= 0 ? this.spare.splice(i, 1)[0]! : new SharedArrayBuffer(Math.ceil(Math.max(size, 1) / MEMORY_STEP_BYTES) * MEMORY_STEP_BYTES);
   }
 
-  /** Stores a job (a WriteJob's memory moves to the thread; shared memory is only read there); resolves once committed. */
-  write(job: Omit<WriteJob, 'id'> | Omit<SharedWriteJob, 'id'>): Promise<void> {
+  /** Stores a job, taking its records from `source` (copied into shared memory unless they are in it); resolves once committed. */
+  write(job: ChunkJob, source: ChunkSource): Promise<void> {
     if (this.broken) return Promise.reject(this.broken);
     const id = this.nextId++;
+    let data = source.data;
+    let own: SharedArrayBuffer | undefined;
+    if (!(data.buffer instanceof SharedArrayBuffer)) {
+      own = this.memory(data.length);
+      data = Buffer.from(own, 0, data.length);
+      data.set(source.data);
+    }
+    const full: WriteJob = {
+      ...job, id, data: data.buffer as SharedArrayBuffer, dataOffset: data.byteOffset, dataLength: data.length,
+      dataEnds: source.ends, partitionKeys: source.partitionKeys,
+    };
     return new Promise((resolve, reject) => {
-      this.pending.set(id, { resolve, reject });
-      this.worker.postMessage({ ...job, id }, 'memory' in job ? [job.memory] : []);
+      this.pending.set(id, { resolve, reject, own });
+      this.worker.postMessage(full);
     });
   }
 

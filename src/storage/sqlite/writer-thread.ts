@@ -6,8 +6,8 @@
 // OS before the job is answered, so it survives the process being killed.
 import { parentPort, workerData } from 'node:worker_threads';
 import Database from 'better-sqlite3';
-import { writeSourceChunk } from './chunks.js';
-import type { SharedWriteJob, WriteJob, WriteReply } from './record-writer.js';
+import { encodeSourceChunk } from './chunks.js';
+import type { WriteJob, WriteReply } from './record-writer.js';
 
 const { file, walKeepBytes } = workerData as { file: string; walKeepBytes: number };
 const db = new Database(file, { timeout: 5000 });
@@ -25,34 +25,16 @@ db.pragma('cache_size = -2048');
 const EXIT_AFTER_JOBS = Number(process.env.SLUICE_TEST_WRITER_EXIT_AFTER ?? 0);
 let jobsDone = 0;
 
-/** Where this thread writes chunk bodies of shared jobs, grown when needed. */
-let scratch = Buffer.allocUnsafeSlow(512 * 1024);
-
 const insert = db.prepare('INSERT INTO chunks (key, last_counter, arrival_ms, encrypted, body) VALUES (?, ?, ?, ?, ?)');
-const store = db.transaction((job: WriteJob | SharedWriteJob) => {
-  if ('memory' in job) {
-    const memory = Buffer.from(job.memory);
-    let at = 0;
-    for (let i = 0; i < job.keys.length; i++) {
-      insert.run(job.keys[i]!, job.lastCounters[i]!, job.arrivals[i]!, job.encrypted[i]!, memory.subarray(at, job.ends[i]!));
-      at = job.ends[i]!;
-    }
-    return;
-  }
-  const n = job.dataEnds.length;
-  const source = { partitionKeys: job.partitionKeys, data: Buffer.from(job.data, job.dataOffset, n === 0 ? 0 : job.dataEnds[n - 1]), ends: job.dataEnds };
+const store = db.transaction((job: WriteJob) => {
+  const source = { partitionKeys: job.partitionKeys, data: Buffer.from(job.data, job.dataOffset, job.dataLength), ends: job.dataEnds };
   for (let i = 0; i < job.keys.length; i++) {
     const positions = job.positions.subarray(job.starts[i], i + 1 < job.starts.length ? job.starts[i + 1] : job.positions.length);
-    // Room for each record's key at its longest (three UTF-8 bytes per UTF-16 unit) and headers.
-    let room = 0;
-    for (const p of positions) room += 6 + job.partitionKeys[p]!.length * 3 + job.dataEnds[p]! - (p === 0 ? 0 : job.dataEnds[p - 1]!);
-    if (room > scratch.length) scratch = Buffer.allocUnsafeSlow(Math.max(room, scratch.length * 2));
-    const body = scratch.subarray(0, writeSourceChunk(source, positions, scratch, 0));
-    insert.run(job.keys[i]!, job.lastCounters[i]!, job.arrivals[i]!, job.encrypted[i]!, body);
+    insert.run(job.keys[i]!, job.lastCounters[i]!, job.arrivals[i]!, job.encrypted[i]!, encodeSourceChunk(source, positions));
   }
 });
 
-parentPort!.on('message', (job: WriteJob | SharedWriteJob | 'stop') => {
+parentPort!.on('message', (job: WriteJob | 'stop') => {
   if (job === 'stop') {
     db.close();
     parentPort!.postMessage('stopped');
@@ -65,8 +47,6 @@ parentPort!.on('message', (job: WriteJob | SharedWriteJob | 'stop') => {
   } catch (err) {
     reply = { id: job.id, error: err instanceof Error ? `${(err as { code?: string }).code ?? err.name}: ${err.message}` : String(err) };
   }
-  // A WriteJob's memory goes back, to carry a later job.
-  if ('memory' in job) reply.memory = job.memory;
-  parentPort!.postMessage(reply, reply.memory ? [reply.memory] : []);
+  parentPort!.postMessage(reply);
   if (EXIT_AFTER_JOBS > 0 && ++jobsDone >= EXIT_AFTER_JOBS) process.exit(1);
 });
