@@ -6,12 +6,15 @@
 // start over: past its bound, the checkpointer asks the server to hold its writes back ('pause'),
 // and once told that none is running ('paused'), copies the rest, empties the log and lets the
 // writes go on ('resumed'). The server's event loop goes on serving meanwhile: writes of every kind
-// wait as promises (write-gate.ts).
+// wait as promises (write-gate.ts). Before copying, it syncs the segment the writer thread is on, so
+// that the rows it copies name bodies already on disk (segments.ts).
 import { parentPort, workerData } from 'node:worker_threads';
 import Database from 'better-sqlite3';
+import { NewestSegmentSync } from './segments.js';
 
-const { file, intervalMs, limitFrames } = workerData as { file: string; intervalMs: number; limitFrames: number };
+const { file, segmentsDir, intervalMs, limitFrames } = workerData as { file: string; segmentsDir: string; intervalMs: number; limitFrames: number };
 const db = new Database(file, { timeout: 5000 });
+const segments = new NewestSegmentSync(segmentsDir);
 db.pragma('synchronous = NORMAL');
 
 /** Passes per tick: each copies what the writer added during the previous one, so they converge. */
@@ -21,6 +24,7 @@ let pausing = false;
 const timer = setInterval(() => {
   if (pausing) return;
   try {
+    segments.sync();
     let state: { log: number; checkpointed: number } | undefined;
     for (let pass = 0; pass < MAX_PASSES; pass++) {
       [state] = db.pragma('wal_checkpoint(PASSIVE)') as { log: number; checkpointed: number }[];
@@ -38,6 +42,7 @@ const timer = setInterval(() => {
 parentPort!.on('message', (message: string) => {
   if (message === 'paused') {
     try {
+      segments.sync();
       db.pragma('wal_checkpoint(TRUNCATE)');
     } catch {
       // Busy (a long read): the log starts over another time.

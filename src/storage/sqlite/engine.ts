@@ -3,7 +3,8 @@
 // routing table and shard counters in memory and only write what changed. Under load, record
 // writes are stored by a writer thread (record-writer.ts) while the event loop goes on; every
 // other write runs here, ordered with them by a gate (write-gate.ts); a checkpointer thread
-// copies the log into the file (checkpointer.ts).
+// copies the log into the file (checkpointer.ts). The writer thread puts chunk bodies in segment
+// files beside the database (segments.ts); the rows stay in it.
 import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -21,6 +22,7 @@ import { ChannelTable } from './channels.js';
 import { ConsumerTable } from './consumers.js';
 import { encodeSourceChunk, forEachInChunk, type ChunkSource } from './chunks.js';
 import { RecordWriter, type ChunkJob } from './record-writer.js';
+import { SegmentReader, segmentIds, SEGMENTS_DIR } from './segments.js';
 import { COUNTER_BITS, COUNTER_MASK, MIGRATIONS } from './schema.js';
 import { WriteGate } from './write-gate.js';
 
@@ -89,6 +91,9 @@ export class SqliteStore implements Store {
   private readonly writer?: RecordWriter;
   /** Orders record writes, other writes and the checkpointer's pause (write-gate.ts). */
   private readonly gate = new WriteGate();
+  /** The segment files' directory and its reader (with a data directory). */
+  private readonly segmentsDir?: string;
+  private readonly segments?: SegmentReader;
 
   constructor(options: SqliteOptions) {
     let file = ':memory:';
@@ -114,8 +119,13 @@ export class SqliteStore implements Store {
       const pageSize = this.db.pragma('page_size', { simple: true }) as number;
       // When a checkpoint has copied the whole log, the next commit starts it over and cuts the file to this.
       this.db.pragma(`journal_size_limit = ${WAL_KEEP_BYTES}`);
+      const segmentsDir = (this.segmentsDir = join(options.dataDir, SEGMENTS_DIR));
+      this.segments = new SegmentReader(segmentsDir);
+      // This process writes segments after every one there (a killed process's last may end in a
+      // body whose row never committed).
+      const firstSegment = (segmentIds(segmentsDir).pop() ?? 0) + 1;
       this.checkpointer = new Worker(new URL('./checkpointer.js', import.meta.url), {
-        workerData: { file, intervalMs: CHECKPOINT_EVERY_MS, limitFrames: ((options.walLimitMiB ?? 256) * 1024 * 1024) / pageSize },
+        workerData: { file, segmentsDir, intervalMs: CHECKPOINT_EVERY_MS, limitFrames: ((options.walLimitMiB ?? 256) * 1024 * 1024) / pageSize },
         resourceLimits: { maxOldGenerationSizeMb: 16, maxYoungGenerationSizeMb: 4 },
       });
       this.checkpointer.on('message', (message: string) => {
@@ -123,7 +133,7 @@ export class SqliteStore implements Store {
         else if (message === 'resumed') this.resumeWrites();
       });
       this.checkpointer.unref();
-      this.writer = new RecordWriter(file, WAL_KEEP_BYTES, (err) => {
+      this.writer = new RecordWriter(file, WAL_KEEP_BYTES, segmentsDir, firstSegment, (err) => {
         // Writes go on through this thread's connection. What the thread held was refused, though
         // it may have been stored: what is kept in memory is read again from the file.
         options.onWriterFailure?.(err);
@@ -213,8 +223,8 @@ export class SqliteStore implements Store {
       chunkStart: db.prepare<[bigint, bigint], { key: number | bigint | null }>(
         'SELECT max(key) AS key FROM chunks WHERE key >= ? AND key <= ?'),
       readChunks: db.prepare<[number | bigint, bigint, number], ChunkRow>(
-        `SELECT key & ${COUNTER_MASK} AS first, last_counter, arrival_ms, encrypted, body FROM chunks
-         WHERE key >= ? AND key <= ? AND arrival_ms >= ? ORDER BY key`),
+        `SELECT key & ${COUNTER_MASK} AS first, last_counter, arrival_ms, encrypted, body, segment, segment_at, segment_length
+         FROM chunks WHERE key >= ? AND key <= ? AND arrival_ms >= ? ORDER BY key`),
       firstAtTime: db.prepare<[bigint, bigint, number], { counter: number }>(
         `SELECT key & ${COUNTER_MASK} AS counter FROM chunks WHERE key >= ? AND key <= ? AND arrival_ms >= ? ORDER BY key LIMIT 1`),
       lastChunk: db.prepare<[bigint, bigint], { arrival_ms: number; last_counter: number }>(
@@ -226,6 +236,7 @@ export class SqliteStore implements Store {
            (SELECT key, arrival_ms FROM chunks WHERE key >= ? AND key <= ? ORDER BY key LIMIT ?)
          WHERE arrival_ms < ?`).safeIntegers(true),
       deleteRange: db.prepare('DELETE FROM chunks WHERE key >= ? AND key <= ?'),
+      segmentNamed: db.prepare<[number], { n: number }>('SELECT 1 AS n FROM chunks WHERE segment = ? LIMIT 1'),
       allStreams: db.prepare<[], StreamRow>('SELECT * FROM streams'),
     };
   }
@@ -636,7 +647,8 @@ export class SqliteStore implements Store {
       if (chunk.last_counter < from) continue;
       const arrivalMs = chunk.arrival_ms;
       const encrypted = chunk.encrypted === 1;
-      forEachInChunk(chunk.body, from - chunk.first, (position, partitionKey, data) => {
+      const body = chunk.segment === null ? chunk.body : this.segments!.read(chunk.segment, chunk.segment_at!, chunk.segment_length!);
+      forEachInChunk(body, from - chunk.first, (position, partitionKey, data) => {
         const size = data.length + Buffer.byteLength(partitionKey);
         if (records.length === req.limit || (records.length > 0 && bytes + size > req.maxBytes)) {
           nextArrivalMs = arrivalMs;
@@ -689,6 +701,16 @@ export class SqliteStore implements Store {
         }
       }
     }
+    this.removeUnnamedSegments();
+  }
+
+  /** Deletes the segments that no row names any more, among those the writer has left for good. */
+  private removeUnnamedSegments(): void {
+    if (!this.segmentsDir || !this.writer) return;
+    for (const segment of segmentIds(this.segmentsDir)) {
+      if (segment >= this.writer.segmentsLeft) break;
+      if (!this.stmt.segmentNamed.get(segment)) this.segments!.remove(segment);
+    }
   }
 
   async close(): Promise<void> {
@@ -703,6 +725,7 @@ export class SqliteStore implements Store {
       this.resumeWrites();
       this.db.pragma('wal_checkpoint(TRUNCATE)');
     }
+    this.segments?.close();
     this.db.close();
     this.lock?.close();
   }
@@ -713,7 +736,11 @@ interface ChunkRow {
   last_counter: number;
   arrival_ms: number;
   encrypted: number;
+  /** Empty when the body is in a segment file: then `segment` names it. */
   body: Buffer;
+  segment: number | null;
+  segment_at: number | null;
+  segment_length: number | null;
 }
 
 /** Records of one write bound for one shard, before they are stored as a chunk. */

@@ -1,10 +1,10 @@
 // The event loop's side of the writer thread (writer-thread.ts): a job is the chunks of one
 // PutRecords, as their rows and their records' positions; the thread writes the chunk bodies
-// itself from the write's keys and data, which it reads in shared memory. A JSON PutRecords' data
-// are decoded into shared memory already (a decoding place, protocol/decode-pool.ts); other data
-// are copied into shared memory of this writer's, reused from job to job: fresh memory for every
-// write (half a megabyte for 500 records of 1 KiB) costs a page fault per 4 KiB when first
-// touched, which on some virtual machines is slower than the copy itself.
+// itself, into segment files, from the write's keys and data, which it reads in shared memory. A
+// JSON PutRecords' data are decoded into shared memory already (a decoding place,
+// protocol/decode-pool.ts); other data are copied into shared memory of this writer's, reused from
+// job to job: fresh memory for every write (half a megabyte for 500 records of 1 KiB) costs a page
+// fault per 4 KiB when first touched, which on some virtual machines is slower than the copy itself.
 import { Worker } from 'node:worker_threads';
 import type { ChunkSource } from './chunks.js';
 
@@ -33,6 +33,8 @@ export type ChunkJob = Omit<WriteJob, 'id' | 'data' | 'dataOffset' | 'dataLength
 
 export interface WriteReply {
   id: number;
+  /** The segment the writer is on after this job: those before it are never written again. */
+  segment: number;
   /** Why the transaction failed; nothing of the job was stored. */
   error?: string;
 }
@@ -52,15 +54,19 @@ export class RecordWriter {
   /** Set once the thread is gone: writes then go through the event loop's connection. */
   broken?: Error;
   private stopped?: Promise<void>;
+  /** Segments below this one are never written again (segments.ts). */
+  private left: number;
 
   /** `onBroken` is told once if the thread fails, after the writes it held were refused. */
-  constructor(file: string, walKeepBytes: number, private readonly onBroken: (err: Error) => void) {
+  constructor(file: string, walKeepBytes: number, segmentsDir: string, firstSegment: number, private readonly onBroken: (err: Error) => void) {
+    this.left = firstSegment;
     this.worker = new Worker(new URL('./writer-thread.js', import.meta.url), {
-      workerData: { file, walKeepBytes },
+      workerData: { file, walKeepBytes, segmentsDir, firstSegment },
       resourceLimits: { maxOldGenerationSizeMb: 32, maxYoungGenerationSizeMb: 8 },
     });
     this.worker.on('message', (reply: WriteReply | 'stopped') => {
       if (reply === 'stopped') return;
+      this.left = Math.max(this.left, reply.segment);
       const waiting = this.pending.get(reply.id);
       this.pending.delete(reply.id);
       const own = waiting?.own;
@@ -98,6 +104,11 @@ export class RecordWriter {
       this.pending.set(id, { resolve, reject, own });
       this.worker.postMessage(full);
     });
+  }
+
+  /** Segments below this are closed for good: one that no row names can go. */
+  get segmentsLeft(): number {
+    return this.left;
   }
 
   private fail(err: Error): void {

@@ -3,7 +3,7 @@
 // Records live in chunks (chunks.ts): one row per write per shard, keyed by a single integer, the
 // shard's uid in the high bits and the chunk's first counter in the low 40 bits. A shard's records
 // are therefore one contiguous, ordered range of the table's own B-tree: reads are range scans
-// and trimming is a range delete.
+// and trimming is a range delete. Bodies the writer thread stores are in segment files (segments.ts).
 import type Database from 'better-sqlite3';
 import { encodeChunk, type ChunkInput } from './chunks.js';
 
@@ -142,4 +142,12 @@ export const MIGRATIONS: Migration[] = [
     flush();
     db.exec('DROP TABLE records');
   },
+  // A chunk's body may be in a segment file (segments.ts): its row names where, and its body
+  // column is empty. The index finds whether any row still names a segment.
+  `
+  ALTER TABLE chunks ADD COLUMN segment INTEGER;
+  ALTER TABLE chunks ADD COLUMN segment_at INTEGER;
+  ALTER TABLE chunks ADD COLUMN segment_length INTEGER;
+  CREATE INDEX chunks_segment ON chunks (segment) WHERE segment IS NOT NULL;
+  `,
 ];
