@@ -114,7 +114,10 @@ export class SegmentAppender {
   }
 }
 
-/** The event loop's side: reads bodies, keeping a descriptor open per segment read. */
+/** Descriptors the reader keeps open at most (the oldest opened is closed first). */
+const OPEN_MAX = 64;
+
+/** The event loop's side: reads bodies, keeping descriptors open for the segments read lately. */
 export class SegmentReader {
   private readonly fds = new Map<number, number>();
 
@@ -124,6 +127,11 @@ export class SegmentReader {
   read(segment: number, at: number, length: number): Buffer {
     let fd = this.fds.get(segment);
     if (fd === undefined) {
+      if (this.fds.size >= OPEN_MAX) {
+        const [oldest, oldestFd] = this.fds.entries().next().value as [number, number];
+        closeSync(oldestFd);
+        this.fds.delete(oldest);
+      }
       fd = openSync(segmentFile(this.dir, segment), 'r');
       this.fds.set(segment, fd);
     }
