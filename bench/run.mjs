@@ -130,7 +130,7 @@ const {
 const W = {
   // The SDK client's own code is still being optimised through its first couple of thousand
   // calls: a short warm-up made whichever server ran first look slower (README, workload 1).
-  latency: { warmup: 2000, count: 5000, size: 1024 },
+  latency: { warmup: 2000, count: 5000, block: 500, size: 1024 },
   // Every call sends one of `distinctBatches` fixed batches (cycled), built once
   // before any server runs: the same records for every server and both clients.
   throughput: { records: OPTS.records, batch: 500, size: 1024, shards: 8, concurrency: 16, distinctBatches: 40 },
@@ -662,24 +662,78 @@ async function createStream(client, name, shards, signal) {
 
 // ---------------------------------------------------------------- workloads
 
-/** 1. Sequential PutRecord latency over a single keep-alive connection. */
-async function wPutLatency(port, stream, signal) {
-  const { client, destroy } = makeClient(port, 1);
+/**
+ * 1. Sequential PutRecord latency over a single keep-alive connection, for every server in one
+ * phase before the others: all the servers run, each gets its warm-up, then the timed calls go in
+ * blocks, one server's block after another's, so that the machine's changes of pace fall on every
+ * server alike. (Measured one after the other, minutes apart, the same server's p99 moved by a
+ * third from run to run on the 2-core machine, more than the servers differ.) Each server's
+ * warm-up, and each of its blocks, has the latency cap; a server that fails or runs over it drops out.
+ */
+async function latencyPhase(names) {
+  const { warmup, count, block } = W.latency;
+  const entries = [];
+  console.log(`\n== 1. PutRecord latency, all servers running: ${warmup} warm-up calls each, then ${count} timed in blocks of ${block}, taking turns`);
+  const putter = (entry) => (i, signal) => entry.client.send(
+    new PutRecordCommand({ StreamName: 'bench-latency', PartitionKey: `k${i}`, Data: POOL[i % POOL.length] }), { abortSignal: signal });
   try {
-    const put = (i) => client.send(new PutRecordCommand({ StreamName: stream, PartitionKey: `k${i}`, Data: POOL[i % POOL.length] }), { abortSignal: signal });
-    for (let i = 0; i < W.latency.warmup; i++) { checkAbort(signal); await put(i); }
-    const samples = new Array(W.latency.count);
-    for (let i = 0; i < W.latency.count; i++) {
-      checkAbort(signal);
-      const t0 = performance.now();
-      await put(i);
-      samples[i] = performance.now() - t0;
+    for (const name of names) {
+      const entry = { name, samples: [] };
+      entries.push(entry);
+      try {
+        entry.launched = await SERVERS[name].launch();
+        liveChildren.add(entry.launched.child);
+        const out = captureOutput(entry.launched.child, path.join(RESULTS_DIR, `${name}-latency.log`));
+        entry.made = makeClient(entry.launched.port, 1);
+        entry.client = entry.made.client;
+        await waitReady(entry.client, entry.launched.child, out, T.start);
+        await withDeadline('creating the stream', T.setup, (signal) => createStream(entry.client, 'bench-latency', 1, signal));
+        const put = putter(entry);
+        await withDeadline('warm-up', T.latency, async (signal) => { for (let i = 0; i < warmup; i++) await put(i, signal); });
+        console.log(`    ${SERVERS[name].label}: warmed up`);
+      } catch (err) {
+        entry.failed = errText(err);
+        console.log(`    ${SERVERS[name].label}: FAILED: ${entry.failed}`);
+      }
     }
-    const s = stats(samples);
-    return { n: s.n, p50Ms: round(s.p50), p99Ms: round(s.p99), meanMs: round(s.mean), maxMs: round(s.max) };
+    for (let b = 0; b * block < count; b++) {
+      for (const entry of entries) {
+        if (entry.failed) continue;
+        const put = putter(entry);
+        try {
+          await withDeadline(`block ${b + 1}`, T.latency, async (signal) => {
+            for (let i = 0; i < block; i++) {
+              const t0 = performance.now();
+              await put(warmup + b * block + i, signal);
+              entry.samples.push(performance.now() - t0);
+            }
+          });
+        } catch (err) {
+          entry.failed = errText(err);
+          console.log(`    ${SERVERS[entry.name].label}: FAILED in block ${b + 1}: ${entry.failed}`);
+        }
+      }
+    }
   } finally {
-    destroy();
+    for (const entry of entries) {
+      entry.made?.destroy();
+      if (entry.launched) {
+        await stopChild(entry.launched.child);
+        try { entry.launched.cleanup?.(); } catch { /* best effort */ }
+      }
+    }
   }
+  const results = new Map();
+  for (const entry of entries) {
+    if (entry.failed) {
+      results.set(entry.name, { ok: false, reason: entry.failed });
+      continue;
+    }
+    const s = stats(entry.samples);
+    results.set(entry.name, { ok: true, n: s.n, p50Ms: round(s.p50), p99Ms: round(s.p99), meanMs: round(s.mean), maxMs: round(s.max), interleaved: names.length });
+    console.log(`    ${SERVERS[entry.name].label}: p50 ${round(s.p50)} ms, p99 ${round(s.p99)} ms, max ${round(s.max)} ms`);
+  }
+  return results;
 }
 
 /**
@@ -947,7 +1001,7 @@ async function runWorkload(result, key, label, seconds, fn, partial = null) {
   }
 }
 
-async function benchServer(name) {
+async function benchServer(name, latency) {
   const def = SERVERS[name];
   const result = { server: name, label: def.label, version: def.version(), storage: def.storage, ok: false, workloads: {} };
   console.log(`\n== ${def.label} ${result.version ?? ''} (${def.storage})`);
@@ -984,14 +1038,13 @@ async function benchServer(name) {
         throw new Error(`creating stream ${name} (CreateStream/DescribeStream): ${errText(err)}`);
       });
       return {
-        latency: await make('bench-latency', 1),
         throughput: await make('bench-throughput', W.throughput.shards),
         e2e: await make('bench-e2e', 1),
       };
     });
 
-    await runWorkload(result, 'putLatency', `1. PutRecord latency (${W.latency.warmup} warm-up + ${W.latency.count} sequential)`, T.latency,
-      (signal) => wPutLatency(port, 'bench-latency', signal));
+    // 1 ran before, with every server running (latencyPhase).
+    result.workloads.putLatency = latency.get(name);
 
     // Run before the bulk load, so that a server still digesting a timed-out
     // load (2) cannot spoil it, and every server is measured in the same state.
@@ -1209,9 +1262,10 @@ console.log(`PutRecords calls: ${PUT_BATCHES.distinct} distinct batches, cycled$
 console.log(`records: ${OPTS.records.toLocaleString('en-US')}; timeouts (s): start ${T.start}, latency ${T.latency}, throughput ${T.throughput}, read-back ${T.readback}, put-to-get ${T.e2e}`);
 
 const startedAt = new Date().toISOString();
+const latency = await latencyPhase(OPTS.only);
 const results = [];
 for (const name of OPTS.only) {
-  results.push(await benchServer(name));
+  results.push(await benchServer(name, latency));
 }
 machine.loadAvgAtEnd = os.loadavg().map((x) => round(x, 2));
 const ratios = computeRatios(results);
