@@ -61,8 +61,9 @@ let scratch = Buffer.allocUnsafeSlow(512 * 1024);
 
 /**
  * The scratch buffer with room for `size` bytes. What is written there is only good until the next
- * call: it is for binding to an insert at once (SQLite copies it), and writing each body into the
- * same memory spares a fresh allocation (and its page faults and garbage) for every chunk of every write.
+ * call: it is for binding to an insert or writing to a segment file at once (both copy it), and
+ * writing each body into the same memory spares a fresh allocation (and its page faults and
+ * garbage) for every chunk of every write.
  */
 function scratchFor(size: number): Buffer {
   if (size > scratch.length) scratch = Buffer.allocUnsafeSlow(Math.max(size, scratch.length * 2));
