@@ -7,7 +7,7 @@
 // and once told that none is running ('paused'), copies the rest, empties the log and lets the
 // writes go on ('resumed'). The server's event loop goes on serving meanwhile: writes of every kind
 // wait as promises (write-gate.ts). Before copying, it syncs the segment the writer thread is on, so
-// that the rows it copies name bodies already on disk (segments.ts).
+// that what a power loss can leave of rows without their bodies is the last moments' (segments.ts).
 import { parentPort, workerData } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import { NewestSegmentSync } from './segments.js';

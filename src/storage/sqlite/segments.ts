@@ -7,11 +7,13 @@
 // A segment is only ever appended to, by one thread, and each process starts a new one (after a
 // kill, a segment may end with the body of a write whose row never committed: it is never read).
 // A body is written before its row commits, so a row that readers can see always has its body in
-// the OS: it survives the process being killed. As for the log (synchronous=NORMAL), a power loss
-// can take the last writes: a segment is synced when the writer leaves it, and the checkpointer
-// syncs the newest one before each checkpoint, so the rows it copies into the database file have
-// their bodies on disk (but for writes made during that instant). A segment goes once no row names
-// it and the writer has moved past it (trimming looks, see SqliteStore.trimNow).
+// the OS: it survives the process being killed. Nothing is synced per write (as for the log,
+// synchronous=NORMAL), so a power loss can take the last writes, and, since the OS writes files
+// back in its own order, it can also leave a row of the last moments whose body never reached the
+// disk: a read of it then fails (the segment is short) rather than return anything else. A
+// segment is synced when the writer leaves it, and the checkpointer syncs the newest before each
+// checkpoint, which keeps that to the writes since. A segment goes once no row names it and the
+// writer has moved past it (trimming looks, see SqliteStore.trimNow).
 import { closeSync, fstatSync, fsyncSync, mkdirSync, openSync, readdirSync, readSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 
