@@ -3,7 +3,7 @@
 // and a second server cannot open a data directory that is in use.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { appendFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { appendFileSync, readdirSync, rmSync, statSync, truncateSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import Database from 'better-sqlite3';
@@ -395,6 +395,42 @@ describe('durability', () => {
       await server.advanceClock(24 * 3_600_000);
       assert.deepEqual(segments(), [], 'no row names a segment any more');
       await sameAs(server.endpoint, 'long', new Map());
+    } finally {
+      await server.stop();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+
+  it('a segment cut short (as a power loss can leave one) makes the reads that need it fail with InternalFailure; the server goes on', { skip: sqliteOnly('cuts a segment file') }, async () => {
+    const dataDir = tempDir();
+    let server = await startServer({ dataDir });
+    try {
+      await createActiveStream(server.endpoint, 'cut', 1);
+      await Promise.all(Array.from({ length: 4 }, async (_, w) => {
+        for (let batch = 0; batch < 3; batch++) {
+          const res = await rawRequest(server.endpoint, { target: 'PutRecords', body: { StreamName: 'cut', Records: writerRecords(w, batch, 500, 600) } });
+          assert.equal(res.status, 200, res.body.toString());
+        }
+      }));
+      await server.stop();
+      const [segment] = readdirSync(join(dataDir, 'segments'));
+      const file = join(dataDir, 'segments', segment);
+      truncateSync(file, Math.floor(statSync(file).size / 2));
+
+      server = await startServer({ dataDir });
+      const it = await rawRequest(server.endpoint, { target: 'GetShardIterator', body: { StreamName: 'cut', ShardId: shardId(0), ShardIteratorType: 'TRIM_HORIZON' } });
+      let iterator = it.json.ShardIterator;
+      let failed;
+      for (let i = 0; i < 20 && !failed; i++) {
+        const res = await rawRequest(server.endpoint, { target: 'GetRecords', body: { ShardIterator: iterator, Limit: 10000 } });
+        if (res.status !== 200) failed = res;
+        else iterator = res.json.NextShardIterator;
+      }
+      assert.ok(failed, 'a read reached the missing half');
+      assert.equal(failed.status, 500);
+      assert.equal(failed.headers['x-amzn-errortype'], 'InternalFailure');
+      const listed = await rawRequest(server.endpoint, { target: 'ListStreams', body: {} });
+      assert.deepEqual(listed.json.StreamNames, ['cut']);
     } finally {
       await server.stop();
       rmSync(dataDir, { recursive: true, force: true });
