@@ -401,7 +401,7 @@ describe('durability', () => {
     }
   });
 
-  it('a segment cut short (as a power loss can leave one) makes the reads that need it fail with InternalFailure; the server goes on', { skip: sqliteOnly('cuts a segment file') }, async () => {
+  it('a segment cut short or gone (as a power loss can leave one) makes the reads that need it fail with InternalFailure, the server goes on, and its id is never used again', { skip: sqliteOnly('cuts a segment file') }, async () => {
     const dataDir = tempDir();
     let server = await startServer({ dataDir });
     try {
@@ -431,6 +431,22 @@ describe('durability', () => {
       assert.equal(failed.headers['x-amzn-errortype'], 'InternalFailure');
       const listed = await rawRequest(server.endpoint, { target: 'ListStreams', body: {} });
       assert.deepEqual(listed.json.StreamNames, ['cut']);
+
+      // With the file gone altogether, the next segment still gets a new id: rows that name the
+      // lost one never read another's bodies.
+      await server.stop();
+      rmSync(file);
+      server = await startServer({ dataDir });
+      await createActiveStream(server.endpoint, 'after', 1);
+      await Promise.all(Array.from({ length: 4 }, async (_, w) => {
+        const res = await rawRequest(server.endpoint, { target: 'PutRecords', body: { StreamName: 'after', Records: writerRecords(w, 0, 500, 600) } });
+        assert.equal(res.status, 200, res.body.toString());
+      }));
+      const segments = readdirSync(join(dataDir, 'segments'));
+      assert.ok(segments.length > 0 && segments.every((f) => f > segment), `new segments (${segments}) come after the lost ${segment}`);
+      const again = await rawRequest(server.endpoint, { target: 'GetShardIterator', body: { StreamName: 'cut', ShardId: shardId(0), ShardIteratorType: 'TRIM_HORIZON' } });
+      const first = await rawRequest(server.endpoint, { target: 'GetRecords', body: { ShardIterator: again.json.ShardIterator, Limit: 10000 } });
+      assert.equal(first.status, 500, 'the lost segment\'s records are not read from another file');
     } finally {
       await server.stop();
       rmSync(dataDir, { recursive: true, force: true });

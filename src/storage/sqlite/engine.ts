@@ -122,8 +122,10 @@ export class SqliteStore implements Store {
       const segmentsDir = (this.segmentsDir = join(options.dataDir, SEGMENTS_DIR));
       this.segments = new SegmentReader(segmentsDir);
       // This process writes segments after every one there (a killed process's last may end in a
-      // body whose row never committed).
-      const firstSegment = (segmentIds(segmentsDir).pop() ?? 0) + 1;
+      // body whose row never committed) and every one a row names (so that no id is used twice,
+      // even for a file that is gone).
+      const named = this.db.prepare<[], { n: number | null }>('SELECT max(segment) AS n FROM chunks').get()?.n ?? 0;
+      const firstSegment = Math.max(segmentIds(segmentsDir).pop() ?? 0, named) + 1;
       this.checkpointer = new Worker(new URL('./checkpointer.js', import.meta.url), {
         workerData: { file, segmentsDir, intervalMs: CHECKPOINT_EVERY_MS, limitFrames: ((options.walLimitMiB ?? 256) * 1024 * 1024) / pageSize },
         resourceLimits: { maxOldGenerationSizeMb: 16, maxYoungGenerationSizeMb: 4 },
