@@ -5,7 +5,8 @@
 // PutRecords load.
 //
 // A segment is only ever appended to, by one thread, and each process starts a new one (after a
-// kill, a segment may end with the body of a write whose row never committed: it is never read).
+// kill, a segment may end with the body of a write whose row never committed: it is never read),
+// numbered after every segment on disk and every one a row names, so an id is never used twice.
 // A body is written before its row commits, so a row that readers can see always has its body in
 // the OS: it survives the process being killed. Nothing is synced per write (as for the log,
 // synchronous=NORMAL), so a power loss can take the last writes, and, since the OS writes files

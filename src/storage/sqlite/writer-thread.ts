@@ -1,7 +1,7 @@
 // The writer thread: stores record chunks, one transaction per job, in the order the jobs come:
 // each body goes to the end of a segment file (segments.ts), then the rows naming them are
-// inserted on a connection of its own. Storing a PutRecords (SQLite's B-tree and overflow pages, the log
-// writes at commit) took about half of the event loop's time for each write; here it runs beside
+// inserted on a connection of its own. Storing a PutRecords (SQLite's B-tree and overflow pages,
+// the log writes at commit) took about half of the event loop's time for each write; here it runs beside
 // the event loop, which meanwhile decodes and routes the next requests. Commits need no fsync
 // (synchronous=NORMAL in WAL mode, as on the event loop's connection): a committed chunk is in the
 // OS before the job is answered, so it survives the process being killed.
