@@ -674,7 +674,7 @@ async function latencyPhase(names) {
   const { warmup, count, block } = W.latency;
   const entries = [];
   console.log(`\n== 1. PutRecord latency, all servers running: ${warmup} warm-up calls each, then ${count} timed in blocks of ${block}, taking turns`);
-  const putter = (entry) => (i, signal) => entry.client.send(
+  const putter = (client) => (i, signal) => client.send(
     new PutRecordCommand({ StreamName: 'bench-latency', PartitionKey: `k${i}`, Data: POOL[i % POOL.length] }), { abortSignal: signal });
   try {
     for (const name of names) {
@@ -685,11 +685,11 @@ async function latencyPhase(names) {
         liveChildren.add(entry.launched.child);
         const out = captureOutput(entry.launched.child, path.join(RESULTS_DIR, `${name}-latency.log`));
         entry.made = makeClient(entry.launched.port, 1);
-        entry.client = entry.made.client;
-        await waitReady(entry.client, entry.launched.child, out, T.start);
-        await withDeadline('creating the stream', T.setup, (signal) => createStream(entry.client, 'bench-latency', 1, signal));
-        const put = putter(entry);
-        await withDeadline('warm-up', T.latency, async (signal) => { for (let i = 0; i < warmup; i++) await put(i, signal); });
+        const { client } = entry.made;
+        entry.put = putter(client);
+        await waitReady(client, entry.launched.child, out, T.start);
+        await withDeadline('creating the stream', T.setup, (signal) => createStream(client, 'bench-latency', 1, signal));
+        await withDeadline('warm-up', T.latency, async (signal) => { for (let i = 0; i < warmup; i++) await entry.put(i, signal); });
         console.log(`    ${SERVERS[name].label}: warmed up`);
       } catch (err) {
         entry.failed = errText(err);
@@ -699,12 +699,11 @@ async function latencyPhase(names) {
     for (let b = 0; b * block < count; b++) {
       for (const entry of entries) {
         if (entry.failed) continue;
-        const put = putter(entry);
         try {
           await withDeadline(`block ${b + 1}`, T.latency, async (signal) => {
             for (let i = 0; i < block; i++) {
               const t0 = performance.now();
-              await put(warmup + b * block + i, signal);
+              await entry.put(warmup + b * block + i, signal);
               entry.samples.push(performance.now() - t0);
             }
           });

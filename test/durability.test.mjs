@@ -82,6 +82,32 @@ async function writeAbove(endpoint, name, maxSeq) {
   return after;
 }
 
+/**
+ * Writes `calls` PutRecords of 500 × 600 B to `name`, four at a time (writes this large go to the
+ * writer thread, and so to segment files); what was acknowledged (sequence number → { shard, pk, data }).
+ */
+async function loadSegments(endpoint, name, calls) {
+  const acked = new Map();
+  let next = 0;
+  await Promise.all(Array.from({ length: 4 }, async (_, w) => {
+    for (let batch = next++; batch < calls; batch = next++) {
+      const records = writerRecords(w, batch, 500, 600);
+      const res = await rawRequest(endpoint, { target: 'PutRecords', body: { StreamName: name, Records: records } });
+      assert.equal(res.status, 200, res.body.toString());
+      assert.equal(res.json.FailedRecordCount, 0);
+      res.json.Records.forEach((entry, i) => acked.set(entry.SequenceNumber, { shard: entry.ShardId, pk: records[i].PartitionKey, data: records[i].Data }));
+    }
+  }));
+  return acked;
+}
+
+/** The records stored in `name` (of `shards` shards) are exactly those acknowledged. */
+async function storedExactly(endpoint, name, shards, acked) {
+  const { stored } = await readStored(endpoint, name, shards);
+  assert.equal(stored.size, acked.size, `${name}: as many records as were acknowledged`);
+  for (const [seq, rec] of acked) assert.deepEqual(stored.get(seq), rec, `${name}: acknowledged record ${seq}`);
+}
+
 const exited = (child) => (child.exitCode !== null || child.signalCode !== null
   ? Promise.resolve({ code: child.exitCode, signal: child.signalCode })
   : new Promise((r) => child.once('exit', (code, signal) => r({ code, signal }))));
@@ -340,31 +366,11 @@ describe('durability', () => {
         db.close();
       }
     };
-    /** Writes `calls` PutRecords of 500 × 600 B to `name`, four at a time; what was acknowledged. Writes this large go to the writer thread. */
-    const load = async (endpoint, name, calls) => {
-      const acked = new Map();
-      let next = 0;
-      await Promise.all(Array.from({ length: 4 }, async (_, w) => {
-        for (let batch = next++; batch < calls; batch = next++) {
-          const records = writerRecords(w, batch, 500, 600);
-          const res = await rawRequest(endpoint, { target: 'PutRecords', body: { StreamName: name, Records: records } });
-          assert.equal(res.status, 200, res.body.toString());
-          assert.equal(res.json.FailedRecordCount, 0);
-          res.json.Records.forEach((entry, i) => acked.set(entry.SequenceNumber, { shard: entry.ShardId, pk: records[i].PartitionKey, data: records[i].Data }));
-        }
-      }));
-      return acked;
-    };
-    const sameAs = async (endpoint, name, acked) => {
-      const { stored } = await readStored(endpoint, name, 2);
-      assert.equal(stored.size, acked.size, `${name}: as many records as were acknowledged`);
-      for (const [seq, rec] of acked) assert.deepEqual(stored.get(seq), rec, `${name}: acknowledged record ${seq}`);
-    };
     let server = await startServer({ dataDir });
     try {
       // First process: 'short' (24 hours) fills its segments.
       await createActiveStream(server.endpoint, 'short', 2);
-      const short = await load(server.endpoint, 'short', 24);
+      const short = await loadSegments(server.endpoint, 'short', 24);
       await server.stop();
       const first = segments();
       assert.ok(first.length >= 1, 'the writer thread wrote segment files');
@@ -375,26 +381,26 @@ describe('durability', () => {
 
       // Second process: a segment of its own for 'long' (48 hours); the torn tail is never read.
       server = await startServer({ dataDir });
-      await sameAs(server.endpoint, 'short', short);
+      await storedExactly(server.endpoint, 'short', 2, short);
       await createActiveStream(server.endpoint, 'long', 2);
       const increased = await rawRequest(server.endpoint, { target: 'IncreaseStreamRetentionPeriod', body: { StreamName: 'long', RetentionPeriodHours: 48 } });
       assert.equal(increased.status, 200);
-      const long = await load(server.endpoint, 'long', 12);
+      const long = await loadSegments(server.endpoint, 'long', 12);
       await server.stop();
       const second = segments().filter((f) => !first.includes(f));
       assert.ok(second.length >= 1 && second[0] > first.at(-1), `a new segment after the old ones (${first} then ${second})`);
 
       // Third process: once 'short' ages out its segments go; those 'long' still names stay.
       server = await startServer({ dataDir });
-      await sameAs(server.endpoint, 'short', short);
-      await sameAs(server.endpoint, 'long', long);
+      await storedExactly(server.endpoint, 'short', 2, short);
+      await storedExactly(server.endpoint, 'long', 2, long);
       await server.advanceClock(25 * 3_600_000);
       assert.deepEqual(segments(), second, 'the segments of the expired records are deleted, the others kept');
-      await sameAs(server.endpoint, 'short', new Map());
-      await sameAs(server.endpoint, 'long', long);
+      await storedExactly(server.endpoint, 'short', 2, new Map());
+      await storedExactly(server.endpoint, 'long', 2, long);
       await server.advanceClock(24 * 3_600_000);
       assert.deepEqual(segments(), [], 'no row names a segment any more');
-      await sameAs(server.endpoint, 'long', new Map());
+      await storedExactly(server.endpoint, 'long', 2, new Map());
     } finally {
       await server.stop();
       rmSync(dataDir, { recursive: true, force: true });
@@ -406,12 +412,7 @@ describe('durability', () => {
     let server = await startServer({ dataDir });
     try {
       await createActiveStream(server.endpoint, 'cut', 1);
-      await Promise.all(Array.from({ length: 4 }, async (_, w) => {
-        for (let batch = 0; batch < 3; batch++) {
-          const res = await rawRequest(server.endpoint, { target: 'PutRecords', body: { StreamName: 'cut', Records: writerRecords(w, batch, 500, 600) } });
-          assert.equal(res.status, 200, res.body.toString());
-        }
-      }));
+      await loadSegments(server.endpoint, 'cut', 12);
       await server.stop();
       const [segment] = readdirSync(join(dataDir, 'segments'));
       const file = join(dataDir, 'segments', segment);
@@ -438,10 +439,7 @@ describe('durability', () => {
       rmSync(file);
       server = await startServer({ dataDir });
       await createActiveStream(server.endpoint, 'after', 1);
-      await Promise.all(Array.from({ length: 4 }, async (_, w) => {
-        const res = await rawRequest(server.endpoint, { target: 'PutRecords', body: { StreamName: 'after', Records: writerRecords(w, 0, 500, 600) } });
-        assert.equal(res.status, 200, res.body.toString());
-      }));
+      await loadSegments(server.endpoint, 'after', 4);
       const segments = readdirSync(join(dataDir, 'segments'));
       assert.ok(segments.length > 0 && segments.every((f) => f > segment), `new segments (${segments}) come after the lost ${segment}`);
       const again = await rawRequest(server.endpoint, { target: 'GetShardIterator', body: { StreamName: 'cut', ShardId: shardId(0), ShardIteratorType: 'TRIM_HORIZON' } });

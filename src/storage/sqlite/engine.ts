@@ -22,7 +22,7 @@ import { ChannelTable } from './channels.js';
 import { ConsumerTable } from './consumers.js';
 import { encodeSourceChunk, forEachInChunk, type ChunkSource } from './chunks.js';
 import { RecordWriter, type ChunkJob } from './record-writer.js';
-import { SegmentReader, segmentIds, SEGMENTS_DIR } from './segments.js';
+import { SegmentReader, SEGMENTS_DIR } from './segments.js';
 import { COUNTER_BITS, COUNTER_MASK, MIGRATIONS } from './schema.js';
 import { WriteGate } from './write-gate.js';
 
@@ -91,8 +91,7 @@ export class SqliteStore implements Store {
   private readonly writer?: RecordWriter;
   /** Orders record writes, other writes and the checkpointer's pause (write-gate.ts). */
   private readonly gate = new WriteGate();
-  /** The segment files' directory and its reader (with a data directory). */
-  private readonly segmentsDir?: string;
+  /** Reads and deletes segment files (with a data directory). */
   private readonly segments?: SegmentReader;
 
   constructor(options: SqliteOptions) {
@@ -119,13 +118,13 @@ export class SqliteStore implements Store {
       const pageSize = this.db.pragma('page_size', { simple: true }) as number;
       // When a checkpoint has copied the whole log, the next commit starts it over and cuts the file to this.
       this.db.pragma(`journal_size_limit = ${WAL_KEEP_BYTES}`);
-      const segmentsDir = (this.segmentsDir = join(options.dataDir, SEGMENTS_DIR));
+      const segmentsDir = join(options.dataDir, SEGMENTS_DIR);
       this.segments = new SegmentReader(segmentsDir);
       // This process writes segments after every one there (a killed process's last may end in a
       // body whose row never committed) and every one a row names (so that no id is used twice,
       // even for a file that is gone).
       const named = this.db.prepare<[], { n: number | null }>('SELECT max(segment) AS n FROM chunks').get()?.n ?? 0;
-      const firstSegment = Math.max(segmentIds(segmentsDir).pop() ?? 0, named) + 1;
+      const firstSegment = Math.max(this.segments.ids().pop() ?? 0, named) + 1;
       this.checkpointer = new Worker(new URL('./checkpointer.js', import.meta.url), {
         workerData: { file, segmentsDir, intervalMs: CHECKPOINT_EVERY_MS, limitFrames: ((options.walLimitMiB ?? 256) * 1024 * 1024) / pageSize },
         resourceLimits: { maxOldGenerationSizeMb: 16, maxYoungGenerationSizeMb: 4 },
@@ -648,6 +647,11 @@ export class SqliteStore implements Store {
     for (const chunk of this.stmt.readChunks.iterate(start, hi, req.minArrivalMs)) {
       if (chunk.last_counter < from) continue;
       const arrivalMs = chunk.arrival_ms;
+      // Full already: the next read starts here, and this chunk's body (a file read, for a segment's) is not needed.
+      if (records.length === req.limit) {
+        nextArrivalMs = arrivalMs;
+        break;
+      }
       const encrypted = chunk.encrypted === 1;
       const body = chunk.segment === null ? chunk.body : this.segments!.read(chunk.segment, chunk.segment_at!, chunk.segment_length!);
       forEachInChunk(body, from - chunk.first, (position, partitionKey, data) => {
@@ -708,10 +712,10 @@ export class SqliteStore implements Store {
 
   /** Deletes the segments that no row names any more, among those the writer has left for good. */
   private removeUnnamedSegments(): void {
-    if (!this.segmentsDir || !this.writer) return;
-    for (const segment of segmentIds(this.segmentsDir)) {
+    if (!this.segments || !this.writer) return;
+    for (const segment of this.segments.ids()) {
       if (segment >= this.writer.segmentsLeft) break;
-      if (!this.stmt.segmentNamed.get(segment)) this.segments!.remove(segment);
+      if (!this.stmt.segmentNamed.get(segment)) this.segments.remove(segment);
     }
   }
 

@@ -38,7 +38,14 @@ export class NewestSegmentSync {
   sync(): void {
     const segment = segmentIds(this.dir).pop();
     if (segment === undefined) return;
-    const fd = openSync(segmentFile(this.dir, segment), 'r');
+    let fd: number;
+    try {
+      fd = openSync(segmentFile(this.dir, segment), 'r');
+    } catch (err) {
+      // Deleted since the listing (trimming, when no row named it): nothing to sync.
+      if ((err as { code?: string }).code === 'ENOENT') return;
+      throw err;
+    }
     try {
       const { size } = fstatSync(fd);
       if (segment === this.last.segment && size === this.last.size) return;
@@ -50,9 +57,8 @@ export class NewestSegmentSync {
   }
 }
 
-/** The ids of the segments in `dir`, in order (the directory is made if missing). */
+/** The ids of the segments in `dir` (made by the engine before any thread starts), in order. */
 export function segmentIds(dir: string): number[] {
-  mkdirSync(dir, { recursive: true });
   return readdirSync(dir).flatMap((name) => {
     const m = NAME.exec(name);
     return m ? [Number(m[1])] : [];
@@ -110,21 +116,26 @@ export class SegmentAppender {
   }
 
   close(): void {
-    if (this.fd === undefined) return;
-    fsyncSync(this.fd);
-    closeSync(this.fd);
-    this.fd = undefined;
+    this.leave();
   }
 }
 
 /** Descriptors the reader keeps open at most (the oldest opened is closed first). */
 const OPEN_MAX = 64;
 
-/** The event loop's side: reads bodies, keeping descriptors open for the segments read lately. */
+/** The event loop's side: reads bodies, keeping descriptors open for the segments read lately, and deletes segments. */
 export class SegmentReader {
   private readonly fds = new Map<number, number>();
 
-  constructor(private readonly dir: string) {}
+  /** Makes the directory if missing. */
+  constructor(readonly dir: string) {
+    mkdirSync(dir, { recursive: true });
+  }
+
+  /** The ids of the segments there, in order. */
+  ids(): number[] {
+    return segmentIds(this.dir);
+  }
 
   /** The `length` bytes at `at` in `segment`, in a buffer of their own (records are views into it). */
   read(segment: number, at: number, length: number): Buffer {
